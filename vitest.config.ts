@@ -1,0 +1,34 @@
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Tests run against each package's src (the @mynakit/source export condition), never a stale dist.
+const conditions = ['@mynakit/source', ...defaultServerConditions];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts'],
+          exclude: ['**/*.pcsc.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        // Tests that go through the real pcscd + vpcd stack; one file at a time because they share the readers.
+        extends: true,
+        test: {
+          name: 'pcsc',
+          include: ['packages/*/test/**/*.pcsc.test.ts', 'tests/**/*.pcsc.test.ts'],
+          exclude: ['**/node_modules/**'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
