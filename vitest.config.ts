@@ -1,8 +1,7 @@
-import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Tests run against each package's src (the @mynakit/source export condition), never a stale dist.
-const conditions = ['@mynakit/source', ...defaultServerConditions];
+const conditions = ['@mynakit/source', 'module', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
