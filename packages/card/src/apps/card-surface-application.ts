@@ -1,8 +1,5 @@
 import { CardError } from '../errors.js';
-import {
-  verificationNumberA as parseVerificationNumberA,
-  verificationNumberB as parseVerificationNumberB,
-} from '../inputs.js';
+import { encodeVerificationNumberA, encodeVerificationNumberB } from '../inputs.js';
 import { parseTlvs, type Tlv } from '../tlv.js';
 import { CARD_SURFACE_EF } from './aids.js';
 import { text } from './basic-four.js';
@@ -55,11 +52,11 @@ export class CardSurfaceApplication {
   }
 
   async verifyNumberA(numberA: string, guard?: LockGuardOptions): Promise<void> {
-    await verifyPin(this.session, 'surfaceNumberA', parseVerificationNumberA(numberA), guard);
+    await verifyPin(this.session, 'surfaceNumberA', encodeVerificationNumberA(numberA), guard);
   }
 
   async verifyNumberB(numberB: string, guard?: LockGuardOptions): Promise<void> {
-    await verifyPin(this.session, 'surfaceNumberB', parseVerificationNumberB(numberB), guard);
+    await verifyPin(this.session, 'surfaceNumberB', encodeVerificationNumberB(numberB), guard);
   }
 
   async readFront(): Promise<CardFront> {
@@ -108,7 +105,10 @@ export class CardSurfaceApplication {
 function containerChildren(raw: Uint8Array, tag: number, what: string): readonly Tlv[] {
   const container = parseTlvs(raw).find((tlv) => tlv.tag === tag);
   if (!container?.children) {
-    throw new CardError('MALFORMED_RESPONSE', `card-surface ${what}: no ${tag.toString(16).toUpperCase()} container`);
+    throw new CardError(
+      'MALFORMED_RESPONSE',
+      `card-surface ${what}: no ${tag.toString(16).toUpperCase()} container`,
+    );
   }
   return container.children;
 }

@@ -1,9 +1,5 @@
 import { CardError } from '../errors.js';
-import {
-  kenhojoPin as parseInputSupportPin,
-  verificationNumberA as parseVerificationNumberA,
-  verificationNumberB as parseVerificationNumberB,
-} from '../inputs.js';
+import { encodeInputSupportPin, encodeVerificationNumberA, encodeVerificationNumberB } from '../inputs.js';
 import { isValidMyNumber } from '../my-number.js';
 import { findTlv, parseTlvs } from '../tlv.js';
 import { INPUT_SUPPORT_EF } from './aids.js';
@@ -39,17 +35,17 @@ export class InputSupportApplication {
   }
 
   async verifyPin(pin: string, guard?: LockGuardOptions): Promise<void> {
-    await verifyPin(this.session, 'inputSupportPin', parseInputSupportPin(pin), guard);
+    await verifyPin(this.session, 'inputSupportPin', encodeInputSupportPin(pin), guard);
   }
 
   /** 照合番号A: the 12-digit My Number printed on the back of the card. */
   async verifyNumberA(numberA: string, guard?: LockGuardOptions): Promise<void> {
-    await verifyPin(this.session, 'inputSupportNumberA', parseVerificationNumberA(numberA), guard);
+    await verifyPin(this.session, 'inputSupportNumberA', encodeVerificationNumberA(numberA), guard);
   }
 
   /** 照合番号B: birth date YYMMDD (era year) + expiry year + security code, 14 digits. */
   async verifyNumberB(numberB: string, guard?: LockGuardOptions): Promise<void> {
-    await verifyPin(this.session, 'inputSupportNumberB', parseVerificationNumberB(numberB), guard);
+    await verifyPin(this.session, 'inputSupportNumberB', encodeVerificationNumberB(numberB), guard);
   }
 
   /** The 個人番号. Collect it only where the law allows; it comes wrapped so that it never reaches a log. */

@@ -1,7 +1,7 @@
 import { errorForStatus } from '../apdu/status-words.js';
 import { type HashAlgorithm, hashToDigestInfo, unwrapDigestInfo } from '../digest-info.js';
 import { CardError } from '../errors.js';
-import { authPin as parseAuthPin, signPassword as parseSignPassword } from '../inputs.js';
+import { encodeAuthPin, encodeSignPassword } from '../inputs.js';
 import { JPKI_EF } from './aids.js';
 import type { CardSession } from './card-session.js';
 import { changePin, type LockGuardOptions, type PinStatus, readPinStatus, verifyPin } from './pins.js';
@@ -76,20 +76,26 @@ export class JpkiApplication {
 
   /** VERIFY the 4-digit user-authentication PIN, behind the lock guard. */
   async verifyAuthPin(pin: string, guard?: LockGuardOptions): Promise<void> {
-    await verifyPin(this.session, 'authPin', parseAuthPin(pin), guard);
+    await verifyPin(this.session, 'authPin', encodeAuthPin(pin), guard);
   }
 
   /** VERIFY the 6–16 character signing password (upper-cased), behind the lock guard. */
   async verifySignPassword(password: string, guard?: LockGuardOptions): Promise<void> {
-    await verifyPin(this.session, 'signPassword', parseSignPassword(password), guard);
+    await verifyPin(this.session, 'signPassword', encodeSignPassword(password), guard);
   }
 
   async changeAuthPin(current: string, next: string, guard?: LockGuardOptions): Promise<void> {
-    await changePin(this.session, 'authPin', parseAuthPin(current), parseAuthPin(next), guard);
+    await changePin(this.session, 'authPin', encodeAuthPin(current), encodeAuthPin(next), guard);
   }
 
   async changeSignPassword(current: string, next: string, guard?: LockGuardOptions): Promise<void> {
-    await changePin(this.session, 'signPassword', parseSignPassword(current), parseSignPassword(next), guard);
+    await changePin(
+      this.session,
+      'signPassword',
+      encodeSignPassword(current),
+      encodeSignPassword(next),
+      guard,
+    );
   }
 
   /**
@@ -99,7 +105,10 @@ export class JpkiApplication {
   async signDigestInfo(key: JpkiKey, digestInfo: Uint8Array): Promise<Uint8Array> {
     unwrapDigestInfo(digestInfo); // refuses anything that is not a DigestInfo before it reaches the card
     if (digestInfo.length > MAX_DIGEST_INFO) {
-      throw new CardError('INVALID_INPUT', `a DigestInfo of ${digestInfo.length} bytes does not fit RSA-2048`);
+      throw new CardError(
+        'INVALID_INPUT',
+        `a DigestInfo of ${digestInfo.length} bytes does not fit RSA-2048`,
+      );
     }
     await this.session.selectApplication('jpki');
     await this.session.selectFile(KEY_EF[key]);
@@ -113,9 +122,13 @@ export class JpkiApplication {
     });
     if (response.sw !== 0x9000) throw errorForStatus(response.sw, `signature with the ${key} key`);
     if (response.data.length !== 256) {
-      throw new CardError('MALFORMED_RESPONSE', `the card returned a ${response.data.length}-byte signature`, {
-        details: { length: response.data.length },
-      });
+      throw new CardError(
+        'MALFORMED_RESPONSE',
+        `the card returned a ${response.data.length}-byte signature`,
+        {
+          details: { length: response.data.length },
+        },
+      );
     }
     return response.data;
   }

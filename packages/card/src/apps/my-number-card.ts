@@ -1,4 +1,6 @@
-import type { Transport, CardConnection } from '../transport/transport.js';
+import { hasErrorCode } from '../errors.js';
+import type { CardConnection, Transport } from '../transport/transport.js';
+import { AID, type ApplicationName } from './aids.js';
 import { CardSession, type SessionOptions } from './card-session.js';
 import { CardSurfaceApplication } from './card-surface-application.js';
 import { InputSupportApplication } from './input-support-application.js';
@@ -30,7 +32,11 @@ export class MyNumberCard {
   }
 
   /** Open the card in `reader` (or the first reader holding a card) and check that it is a My Number Card. */
-  static async open(transport: Transport, reader?: string, options: MyNumberCardOptions = {}): Promise<MyNumberCard> {
+  static async open(
+    transport: Transport,
+    reader?: string,
+    options: MyNumberCardOptions = {},
+  ): Promise<MyNumberCard> {
     const connection = await transport.open(reader);
     try {
       return await MyNumberCard.connect(connection, options);
@@ -56,6 +62,21 @@ export class MyNumberCard {
   /** Whether the reader and card take extended-length APDUs (null until an APDU needed them). */
   get extendedLengthSupported(): boolean | null {
     return this.session.channel.extendedLengthSupported;
+  }
+
+  /** Which of the card's applications answer a SELECT (selecting clears verified PINs). */
+  async applications(): Promise<Record<ApplicationName, boolean>> {
+    const present = {} as Record<ApplicationName, boolean>;
+    for (const name of Object.keys(AID) as ApplicationName[]) {
+      try {
+        await this.session.selectApplication(name, { force: true });
+        present[name] = true;
+      } catch (error) {
+        if (!hasErrorCode(error, 'NOT_A_MY_NUMBER_CARD')) throw error;
+        present[name] = false;
+      }
+    }
+    return present;
   }
 
   /** Tries left of every PIN and verification number; empty VERIFYs consume nothing. */

@@ -1,0 +1,168 @@
+import { CardError } from './errors.js';
+
+/**
+ * One BER-TLV data object. `tag` is the tag's bytes read as a big-endian number (`DF 21` → 0xDF21,
+ * `7F 21` → 0x7F21), not the ASN.1 tag number, so it matches how the card's tags are written in the spec.
+ */
+export interface Tlv {
+  readonly tag: number;
+  /** True when bit 6 of the first tag byte is set (e.g. `FF 20`, `7F 21`); then `children` holds the parse of `value`. */
+  readonly constructed: boolean;
+  readonly value: Uint8Array;
+  readonly children?: readonly Tlv[];
+  /** Offset of the object's first tag byte in the buffer given to `parseTlvs`. */
+  readonly offset: number;
+  /** Bytes taken by the whole object: tag, length and value. */
+  readonly size: number;
+}
+
+export interface ParseTlvOptions {
+  /** Parse the contents of constructed objects into `children` (default true). */
+  readonly recursive?: boolean;
+}
+
+/** Tags longer than this are not used by the card and would overflow a safe integer quickly. */
+const MAX_TAG_BYTES = 4;
+/** `84 xx xx xx xx` is the longest length field accepted (values up to 4 GiB, far above any EF). */
+const MAX_LENGTH_BYTES = 4;
+/** Nesting beyond this is not card data; it also keeps recursion bounded on hostile input. */
+const MAX_DEPTH = 32;
+
+function malformed(message: string, offset: number): CardError {
+  return new CardError('MALFORMED_RESPONSE', `TLV: ${message} at offset ${offset}`, { details: { offset } });
+}
+
+/** Where the run of 00/FF bytes (the padding ISO 7816-4 allows around objects) that ends the range begins. */
+function paddingStart(bytes: Uint8Array, start: number, end: number): number {
+  let i = end;
+  while (i > start && (bytes[i - 1] === 0x00 || bytes[i - 1] === 0xff)) i--;
+  return i;
+}
+
+function parseRange(bytes: Uint8Array, start: number, end: number, depth: number, recursive: boolean): Tlv[] {
+  if (depth > MAX_DEPTH) throw malformed('nesting too deep', start);
+  const out: Tlv[] = [];
+  // EFs are fixed-size and FF-padded: a tail of only 00/FF after the last object is not data.
+  const padding = paddingStart(bytes, start, end);
+  let pos = start;
+  while (pos < padding) {
+    const offset = pos;
+
+    const first = bytes[pos++]!;
+    let tag = first;
+    if ((first & 0x1f) === 0x1f) {
+      let count = 1;
+      let b: number;
+      do {
+        if (pos >= end) throw malformed('tag truncated', offset);
+        if (++count > MAX_TAG_BYTES) throw malformed('tag longer than 4 bytes', offset);
+        b = bytes[pos++]!;
+        tag = tag * 256 + b;
+      } while (b & 0x80);
+    }
+
+    if (pos >= end) throw malformed('length missing', offset);
+    const lengthOffset = pos;
+    const l0 = bytes[pos++]!;
+    let length: number;
+    if (l0 < 0x80) {
+      length = l0;
+    } else if (l0 === 0x80) {
+      throw malformed('indefinite length is not supported', lengthOffset);
+    } else {
+      const n = l0 & 0x7f;
+      if (n > MAX_LENGTH_BYTES) throw malformed('length field longer than 4 bytes', lengthOffset);
+      if (pos + n > end) throw malformed('length field truncated', lengthOffset);
+      length = 0;
+      for (let i = 0; i < n; i++) length = length * 256 + bytes[pos++]!;
+    }
+    if (length > end - pos) throw malformed(`value of ${length} bytes runs past the end`, offset);
+
+    const constructed = (first & 0x20) !== 0;
+    const valueEnd = pos + length;
+    const value = bytes.slice(pos, valueEnd);
+    const children =
+      constructed && recursive ? parseRange(bytes, pos, valueEnd, depth + 1, recursive) : undefined;
+    out.push({ tag, constructed, value, offset, size: valueEnd - offset, ...(children && { children }) });
+    pos = valueEnd;
+  }
+  return out;
+}
+
+/**
+ * Parses a sequence of BER-TLV objects (multi-byte tags, lengths `xx`, `81 xx` … `84 xx xx xx xx`).
+ * Every bound is checked: a truncated or overlong object throws CardError MALFORMED_RESPONSE with
+ * `details.offset`; nothing else is thrown. Trailing 00/FF padding after the last object is ignored.
+ */
+export function parseTlvs(bytes: Uint8Array, options: ParseTlvOptions = {}): Tlv[] {
+  return parseRange(bytes, 0, bytes.length, 0, options.recursive ?? true);
+}
+
+/** The first object with `tag`, searching depth-first through children. */
+export function findTlv(tlvs: readonly Tlv[], tag: number): Tlv | undefined {
+  for (const tlv of tlvs) {
+    if (tlv.tag === tag) return tlv;
+    if (tlv.children) {
+      const found = findTlv(tlv.children, tag);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function tagBytes(tag: number): number[] {
+  if (!Number.isInteger(tag) || tag < 0 || tag > 0xffffffff) {
+    throw new CardError('INVALID_INPUT', 'TLV tag must be 1 to 4 bytes');
+  }
+  const out: number[] = [];
+  let t = tag;
+  do {
+    out.unshift(t % 256);
+    t = Math.floor(t / 256);
+  } while (t > 0);
+  return out;
+}
+
+/** Encodes one object with the minimal length form (the inverse of `parseTlvs` for one object). */
+export function encodeTlv(tag: number, value: Uint8Array): Uint8Array {
+  const n = value.length;
+  let length: number[];
+  if (n < 0x80) length = [n];
+  else if (n <= 0xff) length = [0x81, n];
+  else if (n <= 0xffff) length = [0x82, n >> 8, n & 0xff];
+  else if (n <= 0xffffff) length = [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+  else length = [0x84, (n >>> 24) & 0xff, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
+  const head = [...tagBytes(tag), ...length];
+  const out = new Uint8Array(head.length + n);
+  out.set(head, 0);
+  out.set(value, head.length);
+  return out;
+}
+
+/**
+ * The full length (header + contents) of a DER SEQUENCE from its first bytes, for certificate length
+ * discovery: `30 82 06 2B …` → 1583. Returns null while more bytes are needed; throws CardError
+ * MALFORMED_RESPONSE when the object is not a SEQUENCE or its length is not valid DER
+ * (indefinite, non-minimal, or longer than 4 bytes).
+ */
+export function derTotalLength(prefix: Uint8Array): number | null {
+  if (prefix.length < 1) return null;
+  if (prefix[0] !== 0x30) {
+    throw new CardError('MALFORMED_RESPONSE', 'DER: expected a SEQUENCE (30)', { details: { offset: 0 } });
+  }
+  if (prefix.length < 2) return null;
+  const l0 = prefix[1]!;
+  if (l0 < 0x80) return 2 + l0;
+  const n = l0 & 0x7f;
+  if (n === 0 || n > MAX_LENGTH_BYTES) {
+    throw new CardError('MALFORMED_RESPONSE', 'DER: invalid length form', { details: { offset: 1 } });
+  }
+  if (prefix.length < 2 + n) return null;
+  let length = 0;
+  for (let i = 0; i < n; i++) length = length * 256 + prefix[2 + i]!;
+  // DER: no leading zero byte, and the long form only for lengths of 128 and more.
+  if (prefix[2] === 0 || length < 0x80) {
+    throw new CardError('MALFORMED_RESPONSE', 'DER: non-minimal length', { details: { offset: 1 } });
+  }
+  return 2 + n + length;
+}
