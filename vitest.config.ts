@@ -12,7 +12,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
           exclude: ['**/*.pcsc.test.ts', '**/node_modules/**'],
         },
       },

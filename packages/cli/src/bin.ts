@@ -1,1 +1,13 @@
-export {};
+#!/usr/bin/env node
+import { buildProgram } from './program.js';
+import { reportError } from './output.js';
+
+const json = process.argv.includes('--json');
+buildProgram()
+  .parseAsync(process.argv)
+  .then(() => {
+    process.exitCode ??= 0;
+  })
+  .catch((error: unknown) => {
+    process.exitCode = reportError(error, json);
+  });

@@ -118,7 +118,8 @@ export class CardSession {
     await this.selectFile(fid);
     const wantsExtended = this.channel.extendedLengthSupported !== false;
     let content = await this.readBinary(0, wantsExtended ? 65536 : 256);
-    if (content.length === 0 || content[0] === 0xff || content[0] === 0x00) return null;
+    // An unused fixed-size EF is all padding (FF, or 00 on some cards). `FF 20 …` is data, so look at every byte.
+    if (content.every((b) => b === 0xff) || content.every((b) => b === 0x00)) return null;
     let total = berTotalLength(content);
     while (total === null || content.length < total) {
       const missing = total === null ? 256 : total - content.length;

@@ -1,0 +1,86 @@
+import { Command, Option } from 'commander';
+import { cardInfoCommand } from './commands/card-info.js';
+import { CERTIFICATE_CHOICES, certReadCommand } from './commands/cert-read.js';
+import { demoCommand } from './commands/demo.js';
+import { pinStatusCommand } from './commands/pin-status.js';
+import { readersCommand } from './commands/readers.js';
+import { HASH_CHOICES, signCommand } from './commands/sign.js';
+import { personasCommand } from './commands/testkit-personas.js';
+import { vcardCommand } from './commands/testkit-vcard.js';
+
+const readerOption = () => new Option('--reader <name>', 'PC/SC reader name (default: the first reader with a card)');
+const pinEnvOption = () =>
+  new Option('--pin-env <VAR>', 'read the PIN or password from this environment variable instead of a hidden prompt');
+const noExtendedOption = () => new Option('--no-extended', 'never send extended-length APDUs');
+
+/** The `mynakit` command. PINs never come from the command line: a hidden prompt or --pin-env only. */
+export function buildProgram(): Command {
+  const program = new Command('mynakit')
+    .description('My Number Card and JPKI toolkit')
+    .version('0.1.0')
+    .showHelpAfterError();
+
+  program.command('readers').description('list PC/SC readers').option('--json').action(readersCommand);
+
+  const card = program.command('card').description('the card in a reader');
+  card
+    .command('info')
+    .description('applications, PIN tries left and certificates readable without a PIN')
+    .addOption(readerOption())
+    .addOption(noExtendedOption())
+    .option('--json')
+    .action(cardInfoCommand);
+
+  const cert = program.command('cert').description('certificates on the card');
+  cert
+    .command('read')
+    .description('read a certificate (sign needs the signing password)')
+    .addArgument(new Command().createArgument('<which>', 'auth | sign | auth-ca | sign-ca').choices(CERTIFICATE_CHOICES))
+    .option('--out <file>', 'write the certificate to a file')
+    .option('--pem', 'PEM instead of DER')
+    .addOption(readerOption())
+    .addOption(pinEnvOption())
+    .addOption(noExtendedOption())
+    .action(certReadCommand);
+
+  const pin = program.command('pin').description('PINs');
+  pin
+    .command('status')
+    .description('tries left for every PIN (consumes no try)')
+    .addOption(readerOption())
+    .option('--json')
+    .action(pinStatusCommand);
+
+  program
+    .command('sign')
+    .description('sign a file with the card')
+    .addOption(new Option('--key <key>', 'which key').choices(['auth', 'sign']).makeOptionMandatory())
+    .addOption(new Option('--hash <alg>', 'hash algorithm').choices(HASH_CHOICES).default('sha256'))
+    .requiredOption('--in <file>', 'data to sign')
+    .requiredOption('--out <file>', 'where to write the 256-byte signature')
+    .addOption(readerOption())
+    .addOption(pinEnvOption())
+    .addOption(noExtendedOption())
+    .action(signCommand);
+
+  const testkit = program.command('testkit').description('virtual cards and personas for testing');
+  testkit.command('personas').description('the test personas and their PINs').option('--json').action(personasCommand);
+  testkit
+    .command('vcard')
+    .description('run a virtual My Number Card on pcscd through vpcd')
+    .requiredOption('--persona <id>', 'which persona (see `mynakit testkit personas`)')
+    .option('--vpcd <host:port>', 'vpcd address', '127.0.0.1:35963')
+    .option('--state <file>', 'load the card state from this file if it exists, save it on every change and on exit')
+    .option('--trace <file>', 'write the redacted APDU transcript of everything the card receives')
+    .option('--no-extended', 'refuse extended-length APDUs like a reader without them')
+    .action(vcardCommand);
+
+  program
+    .command('demo')
+    .description('start a virtual card on pcscd and show what the SDK reads from it')
+    .option('--persona <id>', 'which persona', 'taro')
+    .option('--json')
+    .action(demoCommand);
+
+  return program;
+}
