@@ -78,7 +78,8 @@ export class MynakitError<Code extends string = string> extends Error {
     if (this.sw !== undefined) json.sw = this.sw;
     if (this.scardCode !== undefined) json.scardCode = this.scardCode;
     const details = Object.fromEntries(Object.entries(this.details).filter(([, v]) => v !== undefined));
-    if (Object.keys(details).length > 0) json.details = details as Record<string, string | number | boolean | null>;
+    if (Object.keys(details).length > 0)
+      json.details = details as Record<string, string | number | boolean | null>;
     if (this.cause instanceof MynakitError) json.cause = this.cause.toJSON();
     else if (this.cause instanceof Error) json.cause = { name: this.cause.name, message: this.cause.message };
     return json;

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { collationNumberA, collationNumberB } from '../src/personas/collation-numbers.js';
 import { encodeJp2, synthesizeFace } from '../src/personas/face-photo.js';
 import { eraOf, jpkiBirthDate, printedBirthYymmdd } from '../src/personas/japanese-era.js';
-import { isValidMyNumber, myNumberCheckDigit } from '../src/personas/my-number.js';
+import { isValidMyNumber, myNumberCheckDigit } from '@mynakit/card';
 import { personaFacePhoto } from '../src/personas/persona-face.js';
 import { certificateSexCode, personaSchema } from '../src/personas/persona-schema.js';
 import { getPersona, listPersonas } from '../src/personas/personas.js';

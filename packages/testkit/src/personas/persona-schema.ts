@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseIsoDate } from './japanese-era.js';
-import { isValidMyNumber } from './my-number.js';
+import { isValidMyNumber } from '@mynakit/card';
 
 const isoDate = z.string().refine(
   (v) => {

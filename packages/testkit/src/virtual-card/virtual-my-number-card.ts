@@ -2,7 +2,7 @@ import { constants, createPrivateKey, type KeyObject, privateEncrypt } from 'nod
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Persona } from '../personas/persona-schema.js';
-import type { CardEmulatorLike } from './card-emulator-like.js';
+import type { CardEmulator } from '@mynakit/card';
 import {
   type Access,
   type Application,
@@ -75,7 +75,7 @@ interface Reply {
  * exactly as card-protocol.md §8 prescribes. Build one with `createVirtualCard()`; persist it with `toState()` /
  * `saveState()`.
  */
-export class VirtualMyNumberCard implements CardEmulatorLike {
+export class VirtualMyNumberCard implements CardEmulator {
   private readonly state: CardState;
   private stateFile: string | undefined;
   private atrBytes: Uint8Array;
