@@ -36,19 +36,31 @@ export async function benchCardSequences(): Promise<SequenceResult[]> {
         // signing password costs SELECT EF + VERIFY (+ the guard's tries query).
         const certReads = extended ? 4 : 0;
         results.push(
-          await measure('read the four certificates', mode, card, async () => {
-            for (const name of ['auth', 'authCa', 'signCa'] as const) await card.jpki.readCertificate(name);
-            await card.jpki.verifySignPassword(persona.pins.sign!, guard);
-            await card.jpki.readCertificate('sign');
-          }, extended ? 1 + 4 * 2 + 2 : 1 + 4 + 2 + (await shortReads(card, persona.pins.sign!)) - certReads),
+          await measure(
+            'read the four certificates',
+            mode,
+            card,
+            async () => {
+              for (const name of ['auth', 'authCa', 'signCa'] as const) await card.jpki.readCertificate(name);
+              await card.jpki.verifySignPassword(persona.pins.sign!, guard);
+              await card.jpki.readCertificate('sign');
+            },
+            extended ? 1 + 4 * 2 + 2 : 1 + 4 + 2 + (await shortReads(card, persona.pins.sign!)) - certReads,
+          ),
         );
         const challenge = new Uint8Array(32).fill(7);
         results.push(
-          await measure('eKYC: read auth cert + verify PIN + sign', mode, card, async () => {
-            await card.jpki.readCertificate('auth');
-            await card.jpki.verifyAuthPin(persona.pins.auth, guard);
-            await card.jpki.sign('auth', challenge, 'SHA-256');
-          }, 1 + 1 + (extended ? 1 : await authShortReads(card)) + 2 + 2),
+          await measure(
+            'eKYC: read auth cert + verify PIN + sign',
+            mode,
+            card,
+            async () => {
+              await card.jpki.readCertificate('auth');
+              await card.jpki.verifyAuthPin(persona.pins.auth, guard);
+              await card.jpki.sign('auth', challenge, 'SHA-256');
+            },
+            1 + 1 + (extended ? 1 : await authShortReads(card)) + 2 + 2,
+          ),
         );
         await card.close();
       }

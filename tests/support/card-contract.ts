@@ -9,7 +9,11 @@ import { opensslVerifies, runWithFiles } from './openssl.js';
  * What @mynakit/card must do with a My Number Card, whatever the transport. Each transport's test file runs
  * this suite; expected values come from the persona the virtual card was built for, never from the SDK.
  */
-export function describeCardContract(name: string, factory: HarnessFactory, options: HarnessOptions = {}): void {
+export function describeCardContract(
+  name: string,
+  factory: HarnessFactory,
+  options: HarnessOptions = {},
+): void {
   describe(name, () => {
     let h: CardHarness;
     beforeEach(async () => {
@@ -48,15 +52,25 @@ export function describeCardContract(name: string, factory: HarnessFactory, opti
 
     it('a wrong PIN decrements and reports the tries left; the lock guard refuses the last try; a blocked PIN is PIN_BLOCKED', async () => {
       const wrong = h.persona.pins.auth === '0000' ? '1111' : '0000';
-      await expect(h.card.jpki.verifyAuthPin(wrong)).rejects.toMatchObject({ code: 'WRONG_PIN', details: { triesLeft: 2 } });
-      await expect(h.card.jpki.verifyAuthPin(wrong)).rejects.toMatchObject({ code: 'WRONG_PIN', details: { triesLeft: 1 } });
+      await expect(h.card.jpki.verifyAuthPin(wrong)).rejects.toMatchObject({
+        code: 'WRONG_PIN',
+        details: { triesLeft: 2 },
+      });
+      await expect(h.card.jpki.verifyAuthPin(wrong)).rejects.toMatchObject({
+        code: 'WRONG_PIN',
+        details: { triesLeft: 1 },
+      });
       // Even the right PIN is held back at one try left: the guard does not know it is right.
-      await expect(h.card.jpki.verifyAuthPin(h.persona.pins.auth)).rejects.toMatchObject({ code: 'LOCK_GUARD' });
+      await expect(h.card.jpki.verifyAuthPin(h.persona.pins.auth)).rejects.toMatchObject({
+        code: 'LOCK_GUARD',
+      });
       expect((await h.card.jpki.pinStatus('authPin')).triesLeft).toBe(1);
       await expect(h.card.jpki.verifyAuthPin(wrong, { acceptLockRisk: true })).rejects.toMatchObject({
         code: 'PIN_BLOCKED',
       });
-      await expect(h.card.jpki.verifyAuthPin(h.persona.pins.auth, { acceptLockRisk: true })).rejects.toMatchObject({
+      await expect(
+        h.card.jpki.verifyAuthPin(h.persona.pins.auth, { acceptLockRisk: true }),
+      ).rejects.toMatchObject({
         code: 'PIN_BLOCKED',
       });
       expect(await h.card.jpki.pinStatus('authPin')).toMatchObject({ triesLeft: 0, blocked: true });
@@ -66,7 +80,9 @@ export function describeCardContract(name: string, factory: HarnessFactory, opti
     });
 
     it('a correct PIN resets the counter', async () => {
-      await expect(h.card.jpki.verifyAuthPin('9876' === h.persona.pins.auth ? '9875' : '9876')).rejects.toMatchObject({
+      await expect(
+        h.card.jpki.verifyAuthPin('9876' === h.persona.pins.auth ? '9875' : '9876'),
+      ).rejects.toMatchObject({
         code: 'WRONG_PIN',
       });
       await h.card.jpki.verifyAuthPin(h.persona.pins.auth);
@@ -86,7 +102,9 @@ export function describeCardContract(name: string, factory: HarnessFactory, opti
       for (const [algorithm, opensslName] of hashes) {
         const signature = await h.card.jpki.sign('auth', data, algorithm);
         expect(opensslVerifies(cert, data, signature, opensslName), algorithm).toBe(true);
-        expect(opensslVerifies(cert, new TextEncoder().encode('other data'), signature, opensslName)).toBe(false);
+        expect(opensslVerifies(cert, new TextEncoder().encode('other data'), signature, opensslName)).toBe(
+          false,
+        );
       }
     });
 
@@ -115,13 +133,17 @@ export function describeCardContract(name: string, factory: HarnessFactory, opti
     it('照合番号B opens the basic four but not My Number; 照合番号A opens both', async () => {
       await h.card.inputSupport.verifyNumberB(collationNumberB(h.persona));
       expect((await h.card.inputSupport.readBasicFour()).name).toBe(h.persona.name);
-      await expect(h.card.inputSupport.readMyNumber()).rejects.toMatchObject({ code: 'SECURITY_STATUS_NOT_SATISFIED' });
+      await expect(h.card.inputSupport.readMyNumber()).rejects.toMatchObject({
+        code: 'SECURITY_STATUS_NOT_SATISFIED',
+      });
       await h.card.inputSupport.verifyNumberA(h.persona.myNumber);
       expect((await h.card.inputSupport.readMyNumber()).reveal()).toBe(h.persona.myNumber);
     });
 
     it('reads the card surface with 照合番号B; the face photo decodes as a 240×320 JPEG 2000 with OpenJPEG', async () => {
-      await expect(h.card.cardSurface.readFront()).rejects.toMatchObject({ code: 'SECURITY_STATUS_NOT_SATISFIED' });
+      await expect(h.card.cardSurface.readFront()).rejects.toMatchObject({
+        code: 'SECURITY_STATUS_NOT_SATISFIED',
+      });
       await h.card.cardSurface.verifyNumberB(collationNumberB(h.persona));
       const front = await h.card.cardSurface.readFront();
       expect(front.sex).toBe(h.persona.sex);
@@ -131,7 +153,9 @@ export function describeCardContract(name: string, factory: HarnessFactory, opti
         'opj_decompress -quiet -i face.jp2 -o face.pgm >/dev/null && grep -av "^#" face.pgm | head -n 3 | tr "\\n" " "',
       ]);
       expect(pgm).toMatch(/^P5 240 320 255/);
-      await expect(h.card.cardSurface.readBack()).rejects.toMatchObject({ code: 'SECURITY_STATUS_NOT_SATISFIED' });
+      await expect(h.card.cardSurface.readBack()).rejects.toMatchObject({
+        code: 'SECURITY_STATUS_NOT_SATISFIED',
+      });
       await h.card.cardSurface.verifyNumberA(h.persona.myNumber);
       expect((await h.card.cardSurface.readBack()).myNumberImage.length).toBeGreaterThan(0);
     });

@@ -1,6 +1,12 @@
 import { type CardEmulator, MemoryTransport, MyNumberCard, type MyNumberCardOptions } from '@mynakit/card';
 import { PcscTransport } from '@mynakit/card/pcsc';
-import { createVirtualCard, getPersona, type Persona, VirtualCardSlot, type VirtualMyNumberCard } from '@mynakit/testkit';
+import {
+  createVirtualCard,
+  getPersona,
+  type Persona,
+  VirtualCardSlot,
+  type VirtualMyNumberCard,
+} from '@mynakit/testkit';
 
 /** One virtual card reached through one transport, with the means to pull it out mid-command. */
 export interface CardHarness {

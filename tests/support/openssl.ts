@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Run a command in a fresh temporary directory holding `files`; returns stdout. Removes the directory. */
-export function runWithFiles(files: Record<string, Uint8Array | string>, command: string, args: string[]): string {
+export function runWithFiles(
+  files: Record<string, Uint8Array | string>,
+  command: string,
+  args: string[],
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'mynakit-'));
   try {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
@@ -15,7 +19,12 @@ export function runWithFiles(files: Record<string, Uint8Array | string>, command
 }
 
 /** `openssl dgst -verify` of a PKCS#1 v1.5 signature against the public key of a DER certificate. */
-export function opensslVerifies(certificateDer: Uint8Array, data: Uint8Array, signature: Uint8Array, hash: string): boolean {
+export function opensslVerifies(
+  certificateDer: Uint8Array,
+  data: Uint8Array,
+  signature: Uint8Array,
+  hash: string,
+): boolean {
   try {
     const out = runWithFiles({ 'cert.der': certificateDer, data, sig: signature }, 'bash', [
       '-c',

@@ -9,13 +9,13 @@ function jpkiCard(overrides: Partial<FakeCardOptions> = {}): FakeCard {
   return new FakeCard({
     applications: {
       [JPKI]: {
-        0x0001: { content: derObject(1579), protectedBy: 0x001b },
-        0x0002: { content: derObject(1000, 2048, 0x22) },
-        0x0006: { content: new TextEncoder().encode('JPKIAPICCTOKEN2\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0') },
-        0x000a: { content: derObject(1400, 2048, 0x33) },
-        0x0017: { content: new Uint8Array(0), protectedBy: 0x0018 },
-        0x0018: { content: new Uint8Array(0), pin: '1234', tries: 3 },
-        0x001b: { content: new Uint8Array(0), pin: 'ABC123', tries: 5 },
+        1: { content: derObject(1579), protectedBy: 0x001b },
+        2: { content: derObject(1000, 2048, 0x22) },
+        6: { content: new TextEncoder().encode('JPKIAPICCTOKEN2\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0') },
+        10: { content: derObject(1400, 2048, 0x33) },
+        23: { content: new Uint8Array(0), protectedBy: 0x0018 },
+        24: { content: new Uint8Array(0), pin: '1234', tries: 3 },
+        27: { content: new Uint8Array(0), pin: 'ABC123', tries: 5 },
       },
     },
     ...overrides,
@@ -47,7 +47,9 @@ describe('JPKI application', () => {
 
   it('refuses the signing certificate before the password, then reads it', async () => {
     const card = await MyNumberCard.connect(jpkiCard().connection());
-    await expect(card.jpki.readCertificate('sign')).rejects.toMatchObject({ code: 'SECURITY_STATUS_NOT_SATISFIED' });
+    await expect(card.jpki.readCertificate('sign')).rejects.toMatchObject({
+      code: 'SECURITY_STATUS_NOT_SATISFIED',
+    });
     await card.jpki.verifySignPassword('abc123');
     expect((await card.jpki.readCertificate('sign')).length).toBe(1583);
   });
@@ -70,7 +72,9 @@ describe('JPKI application', () => {
 
   it('says NOT_A_MY_NUMBER_CARD for a card without the JPKI application', async () => {
     const fake = new FakeCard({ applications: {} });
-    await expect(MyNumberCard.connect(fake.connection())).rejects.toMatchObject({ code: 'NOT_A_MY_NUMBER_CARD' });
+    await expect(MyNumberCard.connect(fake.connection())).rejects.toMatchObject({
+      code: 'NOT_A_MY_NUMBER_CARD',
+    });
   });
 });
 
@@ -82,9 +86,15 @@ describe('lock guard', () => {
       code: 'WRONG_PIN',
       details: { triesLeft: 2 },
     });
-    await expect(card.jpki.verifyAuthPin('0000')).rejects.toMatchObject({ code: 'WRONG_PIN', details: { triesLeft: 1 } });
+    await expect(card.jpki.verifyAuthPin('0000')).rejects.toMatchObject({
+      code: 'WRONG_PIN',
+      details: { triesLeft: 1 },
+    });
     const sent = fake.log.length;
-    await expect(card.jpki.verifyAuthPin('1234')).rejects.toMatchObject({ code: 'LOCK_GUARD', details: { triesLeft: 1 } });
+    await expect(card.jpki.verifyAuthPin('1234')).rejects.toMatchObject({
+      code: 'LOCK_GUARD',
+      details: { triesLeft: 1 },
+    });
     // Only the tries query went out: no VERIFY with data.
     expect(fake.log.slice(sent)).toEqual(['00200080']);
     await card.jpki.verifyAuthPin('1234', { acceptLockRisk: true });
@@ -95,7 +105,8 @@ describe('lock guard', () => {
     const fake = jpkiCard();
     const card = await MyNumberCard.connect(fake.connection());
     await expect(card.jpki.verifyAuthPin('1234', { floor: 3 })).rejects.toMatchObject({ code: 'LOCK_GUARD' });
-    for (const _ of [1, 2, 3]) await card.jpki.verifyAuthPin('9999', { acceptLockRisk: true }).catch(() => undefined);
+    for (const _ of [1, 2, 3])
+      await card.jpki.verifyAuthPin('9999', { acceptLockRisk: true }).catch(() => undefined);
     expect(await card.jpki.pinStatus('authPin')).toEqual({ pin: 'authPin', triesLeft: 0, blocked: true });
     const sent = fake.log.length;
     await expect(card.jpki.verifyAuthPin('1234')).rejects.toMatchObject({ code: 'PIN_BLOCKED' });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { buildProgram } from './program.js';
 import { reportError } from './output.js';
+import { buildProgram } from './program.js';
 
 const json = process.argv.includes('--json');
 buildProgram()

@@ -7,7 +7,10 @@ export interface CardCommandOptions {
 }
 
 /** Open the My Number Card in the named reader (or the first with a card), run `body`, always release PC/SC. */
-export async function withCard<T>(options: CardCommandOptions, body: (card: MyNumberCard) => Promise<T>): Promise<T> {
+export async function withCard<T>(
+  options: CardCommandOptions,
+  body: (card: MyNumberCard) => Promise<T>,
+): Promise<T> {
   const transport = new PcscTransport();
   const cardOptions: MyNumberCardOptions = { extendedLength: options.extended === false ? 'off' : 'auto' };
   try {

@@ -17,9 +17,15 @@ export function hex(bytes: Uint8Array, separator = ' '): string {
 
 /** Turn any failure into one line on stderr and an exit code; typed errors keep their code. */
 export function reportError(error: unknown, json: boolean): number {
-  if (error instanceof MynakitError || (error instanceof Error && typeof (error as { code?: unknown }).code === 'string')) {
+  if (
+    error instanceof MynakitError ||
+    (error instanceof Error && typeof (error as { code?: unknown }).code === 'string')
+  ) {
     const typed = error as MynakitError;
-    if (json) process.stderr.write(`${JSON.stringify({ error: typed.toJSON?.() ?? { code: typed.code, message: typed.message } })}\n`);
+    if (json)
+      process.stderr.write(
+        `${JSON.stringify({ error: typed.toJSON?.() ?? { code: typed.code, message: typed.message } })}\n`,
+      );
     else process.stderr.write(`mynakit: ${typed.code}: ${typed.message}\n`);
     return 2;
   }

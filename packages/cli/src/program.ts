@@ -8,9 +8,13 @@ import { HASH_CHOICES, signCommand } from './commands/sign.js';
 import { personasCommand } from './commands/testkit-personas.js';
 import { vcardCommand } from './commands/testkit-vcard.js';
 
-const readerOption = () => new Option('--reader <name>', 'PC/SC reader name (default: the first reader with a card)');
+const readerOption = () =>
+  new Option('--reader <name>', 'PC/SC reader name (default: the first reader with a card)');
 const pinEnvOption = () =>
-  new Option('--pin-env <VAR>', 'read the PIN or password from this environment variable instead of a hidden prompt');
+  new Option(
+    '--pin-env <VAR>',
+    'read the PIN or password from this environment variable instead of a hidden prompt',
+  );
 const noExtendedOption = () => new Option('--no-extended', 'never send extended-length APDUs');
 
 /** The `mynakit` command. PINs never come from the command line: a hidden prompt or --pin-env only. */
@@ -35,7 +39,9 @@ export function buildProgram(): Command {
   cert
     .command('read')
     .description('read a certificate (sign needs the signing password)')
-    .addArgument(new Command().createArgument('<which>', 'auth | sign | auth-ca | sign-ca').choices(CERTIFICATE_CHOICES))
+    .addArgument(
+      new Command().createArgument('<which>', 'auth | sign | auth-ca | sign-ca').choices(CERTIFICATE_CHOICES),
+    )
     .option('--out <file>', 'write the certificate to a file')
     .option('--pem', 'PEM instead of DER')
     .addOption(readerOption())
@@ -64,13 +70,20 @@ export function buildProgram(): Command {
     .action(signCommand);
 
   const testkit = program.command('testkit').description('virtual cards and personas for testing');
-  testkit.command('personas').description('the test personas and their PINs').option('--json').action(personasCommand);
+  testkit
+    .command('personas')
+    .description('the test personas and their PINs')
+    .option('--json')
+    .action(personasCommand);
   testkit
     .command('vcard')
     .description('run a virtual My Number Card on pcscd through vpcd')
     .requiredOption('--persona <id>', 'which persona (see `mynakit testkit personas`)')
     .option('--vpcd <host:port>', 'vpcd address', '127.0.0.1:35963')
-    .option('--state <file>', 'load the card state from this file if it exists, save it on every change and on exit')
+    .option(
+      '--state <file>',
+      'load the card state from this file if it exists, save it on every change and on exit',
+    )
     .option('--trace <file>', 'write the redacted APDU transcript of everything the card receives')
     .option('--no-extended', 'refuse extended-length APDUs like a reader without them')
     .action(vcardCommand);

@@ -1,5 +1,5 @@
-import { CardError } from '@mynakit/card';
 import password from '@inquirer/password';
+import { CardError } from '@mynakit/card';
 
 export interface SecretSource {
   /** Name of an environment variable holding the secret (`--pin-env VAR`). */
@@ -21,7 +21,10 @@ export async function readSecret(source: SecretSource): Promise<string> {
     return value;
   }
   if (!process.stdin.isTTY) {
-    throw new CardError('INVALID_INPUT', `${source.prompt} is needed: use --pin-env VAR when there is no terminal`);
+    throw new CardError(
+      'INVALID_INPUT',
+      `${source.prompt} is needed: use --pin-env VAR when there is no terminal`,
+    );
   }
   return password({ message: source.prompt, mask: '*' });
 }

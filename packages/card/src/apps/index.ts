@@ -2,7 +2,7 @@ export { AID, type ApplicationName, CARD_SURFACE_EF, INPUT_SUPPORT_EF, JPKI_EF }
 export { type BasicFour, type CardSexCode, parseBasicFour } from './basic-four.js';
 export { CardSession, type SessionOptions } from './card-session.js';
 export { type CardBack, type CardFront, CardSurfaceApplication } from './card-surface-application.js';
-export { type IntegrityData, InputSupportApplication } from './input-support-application.js';
+export { InputSupportApplication, type IntegrityData } from './input-support-application.js';
 export {
   JpkiApplication,
   type JpkiCertificateName,

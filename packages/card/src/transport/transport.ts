@@ -23,9 +23,7 @@ export interface ReaderObserver {
   error?(error: Error): void;
 }
 
-export interface Unsubscribe {
-  (): void;
-}
+export type Unsubscribe = () => void;
 
 export interface Transport {
   /** The readers present now. */

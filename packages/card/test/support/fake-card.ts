@@ -64,7 +64,7 @@ export class FakeCard {
       if (!file) return sw(0x6986);
       if (file.protectedBy !== undefined && !this.verified.has(file.protectedBy)) return sw(0x6982);
       const offset = (p1! << 8) | p2!;
-      const le = extended ? ((apdu[5]! << 8) | apdu[6]!) || 65536 : apdu[4]! || 256;
+      const le = extended ? (apdu[5]! << 8) | apdu[6]! || 65536 : apdu[4]! || 256;
       if (offset >= file.content.length) return sw(0x6b00);
       const data = file.content.subarray(offset, offset + le);
       return withSw(data, offset + le > file.content.length ? 0x6282 : 0x9000);

@@ -1,5 +1,5 @@
 import type { MyNumberCard, PinStatus } from '@mynakit/card';
-import { withCard, type CardCommandOptions } from '../card-access.js';
+import { type CardCommandOptions, withCard } from '../card-access.js';
 import { type CertificateSummary, formatSummary, summarizeCertificate } from '../certificate-summary.js';
 import { emit, hex } from '../output.js';
 import { formatPinStatuses } from './pin-status.js';

@@ -1,10 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import type { JpkiCertificateName } from '@mynakit/card';
-import { withCard, type CardCommandOptions } from '../card-access.js';
+import { type CardCommandOptions, withCard } from '../card-access.js';
 import { formatSummary, summarizeCertificate, toPem } from '../certificate-summary.js';
 import { readSecret } from '../secrets.js';
 
-const NAMES: Record<string, JpkiCertificateName> = { auth: 'auth', sign: 'sign', 'auth-ca': 'authCa', 'sign-ca': 'signCa' };
+const NAMES: Record<string, JpkiCertificateName> = {
+  auth: 'auth',
+  sign: 'sign',
+  'auth-ca': 'authCa',
+  'sign-ca': 'signCa',
+};
 
 export const CERTIFICATE_CHOICES = Object.keys(NAMES);
 
@@ -15,7 +20,10 @@ export async function certReadCommand(
   const name = NAMES[which]!;
   const der = await withCard(options, async (card) => {
     if (name === 'sign') {
-      const password = await readSecret({ envVar: options.pinEnv, prompt: 'Signing password (6–16 characters)' });
+      const password = await readSecret({
+        envVar: options.pinEnv,
+        prompt: 'Signing password (6–16 characters)',
+      });
       await card.jpki.verifySignPassword(password);
     }
     return card.jpki.readCertificate(name);

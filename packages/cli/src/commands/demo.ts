@@ -1,4 +1,4 @@
-import { createPublicKey, verify, X509Certificate } from 'node:crypto';
+import { verify, X509Certificate } from 'node:crypto';
 import { MyNumberCard } from '@mynakit/card';
 import { PcscTransport } from '@mynakit/card/pcsc';
 import { createVirtualCard, getPersona, VirtualCardSlot } from '@mynakit/testkit';
@@ -37,14 +37,18 @@ export async function demoCommand(options: { persona: string; json?: boolean }):
     const card = await MyNumberCard.open(transport, slot.reader);
     step('My Number Card detected by SELECT of the JPKI application');
     const info = await gatherCardInfo(card);
-    step(`read applications, tries left of ${info.pins.length} PINs and 3 certificates (${card.apduCount} APDUs)`);
+    step(
+      `read applications, tries left of ${info.pins.length} PINs and 3 certificates (${card.apduCount} APDUs)`,
+    );
 
     const challenge = new TextEncoder().encode(`mynakit demo challenge ${new Date().toISOString()}`);
     await card.jpki.verifyAuthPin(persona.pins.auth);
     const signature = await card.jpki.sign('auth', challenge, 'SHA-256');
     const authCert = new X509Certificate(await card.jpki.readCertificate('auth'));
-    const authSignatureVerified = verify('sha256', challenge, createPublicKey(authCert.publicKey), signature);
-    step(`signed a challenge with the auth key: signature ${authSignatureVerified ? 'verifies' : 'DOES NOT verify'}`);
+    const authSignatureVerified = verify('sha256', challenge, authCert.publicKey, signature);
+    step(
+      `signed a challenge with the auth key: signature ${authSignatureVerified ? 'verifies' : 'DOES NOT verify'}`,
+    );
     await card.close();
 
     const result: DemoResult = { persona: persona.id, steps, card: info, authSignatureVerified };

@@ -1,5 +1,5 @@
 import type { PinStatus } from '@mynakit/card';
-import { withCard, type CardCommandOptions } from '../card-access.js';
+import { type CardCommandOptions, withCard } from '../card-access.js';
 import { emit } from '../output.js';
 
 export async function pinStatusCommand(options: CardCommandOptions & { json?: boolean }): Promise<void> {
@@ -9,6 +9,9 @@ export async function pinStatusCommand(options: CardCommandOptions & { json?: bo
 
 export function formatPinStatuses(statuses: readonly PinStatus[]): string {
   return statuses
-    .map((s) => `  ${s.pin.padEnd(20)} ${s.blocked ? 'BLOCKED' : s.triesLeft === null ? 'verified' : `${s.triesLeft} left`}`)
+    .map(
+      (s) =>
+        `  ${s.pin.padEnd(20)} ${s.blocked ? 'BLOCKED' : s.triesLeft === null ? 'verified' : `${s.triesLeft} left`}`,
+    )
     .join('\n');
 }

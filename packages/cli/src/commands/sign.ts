@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { HashAlgorithm, JpkiKey } from '@mynakit/card';
-import { withCard, type CardCommandOptions } from '../card-access.js';
+import { type CardCommandOptions, withCard } from '../card-access.js';
 import { readSecret } from '../secrets.js';
 
 const HASHES: Record<string, HashAlgorithm> = {
@@ -19,7 +19,9 @@ export async function signCommand(
   const data = await readFile(options.in);
   const signature = await withCard(options, async (card) => {
     if (options.key === 'auth') {
-      await card.jpki.verifyAuthPin(await readSecret({ envVar: options.pinEnv, prompt: 'User-authentication PIN (4 digits)' }));
+      await card.jpki.verifyAuthPin(
+        await readSecret({ envVar: options.pinEnv, prompt: 'User-authentication PIN (4 digits)' }),
+      );
     } else {
       await card.jpki.verifySignPassword(
         await readSecret({ envVar: options.pinEnv, prompt: 'Signing password (6–16 characters)' }),

@@ -24,7 +24,9 @@ export async function vcardCommand(options: VcardOptions): Promise<void> {
 
   const trace = options.trace ? createWriteStream(options.trace, { flags: 'a', mode: 0o600 }) : undefined;
   const recorder = trace
-    ? new TranscriptRecorder({ reader: `vpcd ${host}:${port}`, atr: card.atr }, (line) => trace.write(`${line}\n`))
+    ? new TranscriptRecorder({ reader: `vpcd ${host}:${port}`, atr: card.atr }, (line) =>
+        trace.write(`${line}\n`),
+      )
     : undefined;
 
   const slot = new VirtualCardSlot(card, {

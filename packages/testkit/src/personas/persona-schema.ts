@@ -1,6 +1,6 @@
+import { isValidMyNumber } from '@mynakit/card';
 import { z } from 'zod';
 import { parseIsoDate } from './japanese-era.js';
-import { isValidMyNumber } from '@mynakit/card';
 
 const isoDate = z.string().refine(
   (v) => {

@@ -1,8 +1,8 @@
 import { constants, createPrivateKey, type KeyObject, privateEncrypt } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Persona } from '../personas/persona-schema.js';
 import type { CardEmulator } from '@mynakit/card';
+import type { Persona } from '../personas/persona-schema.js';
 import {
   type Access,
   type Application,

@@ -73,7 +73,10 @@ export class VirtualCardSlot {
         const readers = await transport.list();
         const reader = readers.find((r) => r.name === this.reader);
         if (!reader) {
-          throw new CardError('NO_READER', `pcscd has no reader "${this.reader}": is vsmartcard-vpcd installed?`);
+          throw new CardError(
+            'NO_READER',
+            `pcscd has no reader "${this.reader}": is vsmartcard-vpcd installed?`,
+          );
         }
         if (reader.cardPresent === present) return;
         if (Date.now() > deadline) {
