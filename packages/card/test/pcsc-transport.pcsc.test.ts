@@ -176,6 +176,13 @@ describe('PcscTransport over pcscd + vpcd', () => {
   });
 
   it('lets the process exit once the transport is closed', async () => {
+    // The previous test pulled its card out; the child must not see that card before pcscd notices.
+    const probe = new PcscTransport();
+    await waitFor(
+      async () => !(await probe.list()).find((r) => r.name === READER)?.cardPresent,
+      'the previous card to leave the reader',
+    );
+    await probe.close();
     const child = fileURLToPath(new URL('./fixtures/pcsc-exit-child.ts', import.meta.url));
     const result = await new Promise<{ code: number | null; out: string; err: string; timedOut: boolean }>(
       (resolve) => {
