@@ -87,7 +87,9 @@ describe('mynakit card commands through pcscd', () => {
     expect(ok.code, ok.stderr).toBe(0);
     const cert = join(dir, 'auth.der');
     expect((await runCli(['cert', 'read', 'auth', '--out', cert])).code).toBe(0);
-    expect(opensslVerifies(readFileSync(cert), readFileSync(data), readFileSync(sig), 'sha384')).toBe(true);
+    expect(await opensslVerifies(readFileSync(cert), readFileSync(data), readFileSync(sig), 'sha384')).toBe(
+      true,
+    );
   });
 });
 
@@ -107,16 +109,19 @@ describe('mynakit testkit vcard', () => {
       });
 
     let vcard = await start();
-    const data = join(dir, 'x');
-    writeFileSync(data, 'x');
-    const wrong = await runCli(
-      ['sign', '--key', 'auth', '--in', data, '--out', join(dir, 'x.sig'), '--pin-env', 'PIN'],
-      {
-        PIN: '8642',
-      },
-    );
-    expect(wrong.stderr).toMatch(/WRONG_PIN/);
-    await stop(vcard);
+    try {
+      const data = join(dir, 'x');
+      writeFileSync(data, 'x');
+      const wrong = await runCli(
+        ['sign', '--key', 'auth', '--in', data, '--out', join(dir, 'x.sig'), '--pin-env', 'PIN'],
+        {
+          PIN: '8642',
+        },
+      );
+      expect(wrong.stderr).toMatch(/WRONG_PIN/);
+    } finally {
+      await stop(vcard);
+    }
 
     vcard = await start();
     try {

@@ -89,6 +89,16 @@ export function describeCardContract(
       expect((await h.card.jpki.pinStatus('authPin')).triesLeft).toBe(3);
     });
 
+    it('changes the auth PIN after verifying the current one; the old PIN then fails', async () => {
+      const next = h.persona.pins.auth === '2468' ? '1357' : '2468';
+      await h.card.jpki.changeAuthPin(h.persona.pins.auth, next);
+      await expect(h.card.jpki.verifyAuthPin(h.persona.pins.auth)).rejects.toMatchObject({
+        code: 'WRONG_PIN',
+      });
+      await h.card.jpki.verifyAuthPin(next);
+      expect((await h.card.jpki.pinStatus('authPin')).triesLeft).toBe(3);
+    });
+
     const hashes: [HashAlgorithm, string][] = [
       ['SHA-1', 'sha1'],
       ['SHA-256', 'sha256'],
@@ -101,10 +111,10 @@ export function describeCardContract(
       const data = new TextEncoder().encode('login challenge 7f3a');
       for (const [algorithm, opensslName] of hashes) {
         const signature = await h.card.jpki.sign('auth', data, algorithm);
-        expect(opensslVerifies(cert, data, signature, opensslName), algorithm).toBe(true);
-        expect(opensslVerifies(cert, new TextEncoder().encode('other data'), signature, opensslName)).toBe(
-          false,
-        );
+        expect(await opensslVerifies(cert, data, signature, opensslName), algorithm).toBe(true);
+        expect(
+          await opensslVerifies(cert, new TextEncoder().encode('other data'), signature, opensslName),
+        ).toBe(false);
       }
     });
 
@@ -113,7 +123,7 @@ export function describeCardContract(
       const cert = await h.card.jpki.readCertificate('sign');
       const data = new TextEncoder().encode('transaction #42: open an account');
       const signature = await h.card.jpki.sign('sign', data, 'SHA-256');
-      expect(opensslVerifies(cert, data, signature, 'sha256')).toBe(true);
+      expect(await opensslVerifies(cert, data, signature, 'sha256')).toBe(true);
     });
 
     it('reads My Number and the basic four with the input-support PIN', async () => {
@@ -122,6 +132,9 @@ export function describeCardContract(
       expect(myNumber.reveal()).toBe(h.persona.myNumber);
       expect(String(myNumber)).not.toContain(h.persona.myNumber);
       expect(JSON.stringify({ myNumber })).not.toContain(h.persona.myNumber);
+      const integrity = await h.card.inputSupport.readIntegrity();
+      expect(integrity.signature.length).toBe(256);
+      expect(integrity.raw.length).toBe(336);
       expect(await h.card.inputSupport.readBasicFour()).toEqual({
         name: h.persona.name,
         address: h.persona.address,
@@ -148,7 +161,7 @@ export function describeCardContract(
       const front = await h.card.cardSurface.readFront();
       expect(front.sex).toBe(h.persona.sex);
       expect(Array.from(front.nameImage.subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]); // PNG
-      const pgm = runWithFiles({ 'face.jp2': front.facePhoto }, 'bash', [
+      const pgm = await runWithFiles({ 'face.jp2': front.facePhoto }, 'bash', [
         '-c',
         'opj_decompress -quiet -i face.jp2 -o face.pgm >/dev/null && grep -av "^#" face.pgm | head -n 3 | tr "\\n" " "',
       ]);

@@ -33,5 +33,5 @@ export {
   verificationNumberBSchema,
 } from './inputs.js';
 export { isValidMyNumber, myNumberCheckDigit } from './my-number.js';
-export { encodeTlv, findTlv, type ParseTlvOptions, parseTlvs, type Tlv } from './tlv.js';
+export { encodeTlv, findTlv, type ParseTlvOptions, parseTlvs, type Tlv, tlvTotalLength } from './tlv.js';
 export * from './transport/index.js';

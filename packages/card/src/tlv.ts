@@ -140,29 +140,32 @@ export function encodeTlv(tag: number, value: Uint8Array): Uint8Array {
 }
 
 /**
- * The full length (header + contents) of a DER SEQUENCE from its first bytes, for certificate length
- * discovery: `30 82 06 2B …` → 1583. Returns null while more bytes are needed; throws CardError
- * MALFORMED_RESPONSE when the object is not a SEQUENCE or its length is not valid DER
- * (indefinite, non-minimal, or longer than 4 bytes).
+ * The total length (header + value) of the BER-TLV or DER object that `prefix` starts with, or null while more
+ * bytes are needed to tell: `30 82 06 2B …` → 1583, `FF 20 82 01 00` → 261. Lets a reader fetch exactly one
+ * object out of a fixed-size, FF-padded EF. Multi-byte tags and definite lengths up to 4 bytes; the
+ * indefinite form never appears on this card and is refused (MALFORMED_RESPONSE).
  */
-export function derTotalLength(prefix: Uint8Array): number | null {
-  if (prefix.length < 1) return null;
-  if (prefix[0] !== 0x30) {
-    throw new CardError('MALFORMED_RESPONSE', 'DER: expected a SEQUENCE (30)', { details: { offset: 0 } });
+export function tlvTotalLength(prefix: Uint8Array): number | null {
+  let offset = 0;
+  const first = prefix[offset++];
+  if (first === undefined) return null;
+  if ((first & 0x1f) === 0x1f) {
+    for (;;) {
+      const next = prefix[offset++];
+      if (next === undefined) return null;
+      if ((next & 0x80) === 0) break;
+      if (offset >= MAX_TAG_BYTES) throw malformed('tag longer than 4 bytes', 0);
+    }
   }
-  if (prefix.length < 2) return null;
-  const l0 = prefix[1]!;
-  if (l0 < 0x80) return 2 + l0;
-  const n = l0 & 0x7f;
-  if (n === 0 || n > MAX_LENGTH_BYTES) {
-    throw new CardError('MALFORMED_RESPONSE', 'DER: invalid length form', { details: { offset: 1 } });
-  }
-  if (prefix.length < 2 + n) return null;
+  const lengthOffset = offset;
+  const l0 = prefix[offset++];
+  if (l0 === undefined) return null;
+  if (l0 < 0x80) return offset + l0;
+  const count = l0 & 0x7f;
+  if (count === 0) throw malformed('indefinite length is not supported', lengthOffset);
+  if (count > MAX_LENGTH_BYTES) throw malformed('length field longer than 4 bytes', lengthOffset);
+  if (prefix.length < offset + count) return null;
   let length = 0;
-  for (let i = 0; i < n; i++) length = length * 256 + prefix[2 + i]!;
-  // DER: no leading zero byte, and the long form only for lengths of 128 and more.
-  if (prefix[2] === 0 || length < 0x80) {
-    throw new CardError('MALFORMED_RESPONSE', 'DER: non-minimal length', { details: { offset: 1 } });
-  }
-  return 2 + n + length;
+  for (let i = 0; i < count; i++) length = length * 256 + prefix[offset + i]!;
+  return offset + count + length;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CardError } from '../src/errors.js';
-import { derTotalLength, encodeTlv, findTlv, parseTlvs } from '../src/tlv.js';
+import { encodeTlv, findTlv, parseTlvs, tlvTotalLength } from '../src/tlv.js';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const filled = (n: number, value = 0x41) => new Uint8Array(n).fill(value);
@@ -222,29 +222,32 @@ describe('encodeTlv', () => {
   });
 });
 
-describe('derTotalLength', () => {
+describe('tlvTotalLength', () => {
   it('needs more bytes before it can tell', () => {
-    expect(derTotalLength(new Uint8Array(0))).toBeNull();
-    expect(derTotalLength(bytes(0x30))).toBeNull();
-    expect(derTotalLength(bytes(0x30, 0x82))).toBeNull();
-    expect(derTotalLength(bytes(0x30, 0x82, 0x06))).toBeNull();
+    expect(tlvTotalLength(new Uint8Array(0))).toBeNull();
+    expect(tlvTotalLength(bytes(0x30))).toBeNull();
+    expect(tlvTotalLength(bytes(0x30, 0x82))).toBeNull();
+    expect(tlvTotalLength(bytes(0x30, 0x82, 0x06))).toBeNull();
+    expect(tlvTotalLength(bytes(0xff))).toBeNull();
+    expect(tlvTotalLength(bytes(0xff, 0x20, 0x82, 0x01))).toBeNull();
   });
 
-  it('computes the full length for short and long forms', () => {
-    expect(derTotalLength(bytes(0x30, 0x05))).toBe(2 + 5);
-    expect(derTotalLength(bytes(0x30, 0x7f))).toBe(2 + 127);
-    expect(derTotalLength(bytes(0x30, 0x81, 0x80))).toBe(3 + 128);
+  it('computes the full length for short and long forms and multi-byte tags', () => {
+    expect(tlvTotalLength(bytes(0x30, 0x05))).toBe(2 + 5);
+    expect(tlvTotalLength(bytes(0x30, 0x7f))).toBe(2 + 127);
+    expect(tlvTotalLength(bytes(0x30, 0x81, 0x80))).toBe(3 + 128);
     // A typical signing certificate header: 30 82 06 2B.
-    expect(derTotalLength(bytes(0x30, 0x82, 0x06, 0x2b, 0x30, 0x82))).toBe(4 + 0x062b);
-    expect(derTotalLength(bytes(0x30, 0x83, 0x01, 0x00, 0x00))).toBe(5 + 65536);
+    expect(tlvTotalLength(bytes(0x30, 0x82, 0x06, 0x2b, 0x30, 0x82))).toBe(4 + 0x062b);
+    expect(tlvTotalLength(bytes(0x30, 0x83, 0x01, 0x00, 0x00))).toBe(5 + 65536);
+    // The card's own objects: the basic four container and the My Number object.
+    expect(tlvTotalLength(bytes(0xff, 0x20, 0x82, 0x01, 0x00))).toBe(5 + 256);
+    expect(tlvTotalLength(bytes(0xdf, 0x10, 0x0c))).toBe(3 + 12);
+    expect(tlvTotalLength(bytes(0x7f, 0x21, 0x82, 0x02, 0x33))).toBe(5 + 0x233);
   });
 
-  it('rejects a non-SEQUENCE and invalid length forms', () => {
-    malformed(() => derTotalLength(bytes(0xff, 0xff, 0xff, 0xff)));
-    malformed(() => derTotalLength(bytes(0x31, 0x03)));
-    malformed(() => derTotalLength(bytes(0x30, 0x80)));
-    malformed(() => derTotalLength(bytes(0x30, 0x85, 1, 1, 1, 1, 1)));
-    malformed(() => derTotalLength(bytes(0x30, 0x81, 0x05)));
-    malformed(() => derTotalLength(bytes(0x30, 0x82, 0x00, 0x80)));
+  it('rejects the indefinite form, over-long length fields and over-long tags', () => {
+    malformed(() => tlvTotalLength(bytes(0x30, 0x80)));
+    malformed(() => tlvTotalLength(bytes(0x30, 0x85, 1, 1, 1, 1, 1)));
+    malformed(() => tlvTotalLength(bytes(0xff, 0xff, 0xff, 0xff, 0xff, 0x01)));
   });
 });

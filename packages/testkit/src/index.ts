@@ -35,3 +35,4 @@ export {
   VirtualMyNumberCard,
 } from './virtual-card/virtual-my-number-card.js';
 export * from './vpcd/index.js';
+export * from './jlis/index.js';

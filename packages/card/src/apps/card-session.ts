@@ -2,9 +2,9 @@ import { ApduChannel, type ApduChannelOptions } from '../apdu/channel.js';
 import { errorForStatus } from '../apdu/status-words.js';
 import type { CommandApdu, ResponseApdu } from '../apdu/types.js';
 import { CardError, hasErrorCode } from '../errors.js';
+import { tlvTotalLength } from '../tlv.js';
 import type { CardConnection, Unsubscribe } from '../transport/transport.js';
 import { AID, type ApplicationName } from './aids.js';
-import { berTotalLength } from './ber-length.js';
 
 const SW_OK = 0x9000;
 /** "End of file reached before reading Le bytes": the data that came is valid. */
@@ -120,7 +120,7 @@ export class CardSession {
     let content = await this.readBinary(0, wantsExtended ? 65536 : 256);
     // An unused fixed-size EF is all padding (FF, or 00 on some cards). `FF 20 …` is data, so look at every byte.
     if (content.every((b) => b === 0xff) || content.every((b) => b === 0x00)) return null;
-    let total = berTotalLength(content);
+    let total = tlvTotalLength(content);
     while (total === null || content.length < total) {
       const missing = total === null ? 256 : total - content.length;
       const chunk = await this.readBinary(content.length, missing);
@@ -130,7 +130,7 @@ export class CardSession {
         });
       }
       content = concat(content, chunk);
-      if (total === null) total = berTotalLength(content);
+      if (total === null) total = tlvTotalLength(content);
     }
     return content.subarray(0, total);
   }
