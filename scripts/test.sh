@@ -16,16 +16,26 @@ for step in typecheck lint; do
   fi
 done
 
-log "pnpm test (unit and PC/SC projects)"
+# The PC/SC project runs after the unit project, not beside it: its virtual cards answer pcscd from a test
+# process, and a machine with two cores busy with unit tests makes them late.
 mkdir -p .tmp
-if ! pnpm exec vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-results.json; then
-  failed+=("test")
-fi
+for project in unit pcsc; do
+  log "pnpm test --project $project"
+  if ! pnpm exec vitest run --project "$project" --reporter=default --reporter=json \
+    --outputFile.json=".tmp/vitest-$project.json"; then
+    failed+=("test:$project")
+  fi
+done
 # One plain closing line that any CI can read, whatever vitest printed above.
-if [ -f .tmp/vitest-results.json ]; then
-  node -e 'const r = require("./.tmp/vitest-results.json");
-    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);'
-fi
+node -e 'const fs = require("fs");
+  let passed = 0, failedCount = 0, skipped = 0;
+  for (const p of ["unit", "pcsc"]) {
+    const file = `.tmp/vitest-${p}.json`;
+    if (!fs.existsSync(file)) continue;
+    const r = JSON.parse(fs.readFileSync(file, "utf8"));
+    passed += r.numPassedTests; failedCount += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`tests: ${passed} passed, ${failedCount} failed, ${skipped} skipped`);'
 
 if [ "${#failed[@]}" -gt 0 ]; then
   log "FAILED: ${failed[*]}"
