@@ -16,6 +16,7 @@ export {
   type JpkiTestCaOptions,
   type JpkiTestCaPair,
 } from './ca/jpki-ca.js';
+export * from './jlis/index.js';
 export { collationNumberA, collationNumberB } from './personas/collation-numbers.js';
 export { FACE_HEIGHT, FACE_WIDTH, syntheticFacePhoto } from './personas/face-photo.js';
 export {
@@ -35,4 +36,3 @@ export {
   VirtualMyNumberCard,
 } from './virtual-card/virtual-my-number-card.js';
 export * from './vpcd/index.js';
-export * from './jlis/index.js';
