@@ -16,6 +16,12 @@ export {
   type JpkiTestCaOptions,
   type JpkiTestCaPair,
 } from './ca/jpki-ca.js';
+export {
+  issuePersonaCertificates,
+  issuePersonaSigningCertificate,
+  type PersonaCertificateKeys,
+  type PersonaCertificates,
+} from './ca/persona-certificates.js';
 export * from './jlis/index.js';
 export { collationNumberA, collationNumberB } from './personas/collation-numbers.js';
 export { FACE_HEIGHT, FACE_WIDTH, syntheticFacePhoto } from './personas/face-photo.js';

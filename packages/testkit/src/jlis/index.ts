@@ -9,6 +9,13 @@ export {
   serialIntegerBytes,
   syntheticSerial,
 } from './crl.js';
+export { type JlisServer, startJlisServer } from './jlis-server.js';
+export {
+  type HolderRecord,
+  type LatestBasicFourAnswer,
+  MockJlis,
+  type MockJlisOptions,
+} from './mock-jlis.js';
 export {
   type OcspServer,
   type OcspServerOptions,

@@ -1,8 +1,9 @@
-import { DEFAULT_ISSUED_AT, issueAuthCertificate, issueSigningCertificate } from '../ca/ee-certificates.js';
+import { DEFAULT_ISSUED_AT } from '../ca/ee-certificates.js';
 import { createJpkiTestCas, type JpkiTestCaPair } from '../ca/jpki-ca.js';
-import { spkiOf, testKeyOrFresh } from '../ca/test-keys.js';
+import { issuePersonaCertificates } from '../ca/persona-certificates.js';
+import { testKeyOrFresh } from '../ca/test-keys.js';
 import { personaFacePhoto } from '../personas/persona-face.js';
-import { certificateSexCode, type Persona, personaSchema } from '../personas/persona-schema.js';
+import { type Persona, personaSchema } from '../personas/persona-schema.js';
 import { getPersona } from '../personas/personas.js';
 import { buildCardState } from './build-card-state.js';
 import { cardOptionsSchema } from './card-state.js';
@@ -37,33 +38,8 @@ export async function createVirtualCard(options: CreateVirtualCardOptions): Prom
   const signKey = persona.jpki.signingCertificate
     ? (options.keys?.sign ?? testKeyOrFresh(`persona.${persona.id}.sign`))
     : null;
-  const common = { issuedAt, birthDate: persona.birthDate, cardExpiresOn: persona.card.expiresOn };
-
-  const [auth, sign, facePhoto] = await Promise.all([
-    issueAuthCertificate(ca.auth, {
-      ...common,
-      publicKey: spkiOf(authKey),
-      subjectId: persona.jpki.authSubjectId,
-    }),
-    signKey === null
-      ? Promise.resolve(null)
-      : issueSigningCertificate(ca.sign, {
-          ...common,
-          publicKey: spkiOf(signKey),
-          name: persona.jpki.certificateName ?? persona.name,
-          ...(persona.jpki.nameSubstitution !== undefined && {
-            nameSubstitution: persona.jpki.nameSubstitution,
-          }),
-          address: persona.jpki.certificateAddress ?? persona.address,
-          ...(persona.jpki.addressSubstitution !== undefined && {
-            addressSubstitution: persona.jpki.addressSubstitution,
-          }),
-          sex: certificateSexCode(persona.sex),
-          prefectureRomaji: persona.jpki.prefectureRomaji,
-          municipalityRomaji: persona.jpki.municipalityRomaji,
-          requestSequence: persona.jpki.requestSequence,
-          officeCode: persona.jpki.officeCode,
-        }),
+  const [{ auth, sign }, facePhoto] = await Promise.all([
+    issuePersonaCertificates(ca, persona, { auth: authKey, sign: signKey }, issuedAt),
     options.facePhoto ? Promise.resolve(options.facePhoto) : personaFacePhoto(persona),
   ]);
 

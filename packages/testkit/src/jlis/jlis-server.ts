@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import type { MockJlis } from './mock-jlis.js';
+import { ocspRequestHandler } from './ocsp-http.js';
+import { crlReasons } from './revocation-registry.js';
+
+export interface JlisServer {
+  readonly url: string;
+  readonly ocspUrl: string;
+  crlUrl(type: 'sign' | 'auth'): string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+const controlRoutes = {
+  '/control/revoke': z.object({
+    type: z.enum(['sign', 'auth']),
+    serial: z.string().regex(/^[0-9A-Fa-f:]+$/),
+    reason: z.enum(crlReasons).default('unspecified'),
+  }),
+  '/control/change-basic-four': z.object({
+    persona: z.string(),
+    name: z.string().optional(),
+    nameKana: z.string().optional(),
+    address: z.string().optional(),
+  }),
+  '/control/death': z.object({ persona: z.string() }),
+  '/control/consent': z.object({ signSerial: z.string(), verifier: z.string().min(1) }),
+  '/latest-basic-four': z.object({ signSerial: z.string(), verifier: z.string().min(1) }),
+} as const;
+
+type ControlPath = keyof typeof controlRoutes;
+
+const MAX_BODY = 64 * 1024;
+
+/**
+ * The mock J-LIS on HTTP (127.0.0.1 only): OCSP (`/ocsp`, POST and GET), CRLs (`/crl/sign.crl`, `/crl/auth.crl`),
+ * the latest-basic-four service (`POST /latest-basic-four`) and a control API for tests (`POST /control/…`).
+ * Every JSON body is checked with a zod schema; a bad one gets 400 with the schema's complaint.
+ */
+export async function startJlisServer(jlis: MockJlis, options: { port?: number } = {}): Promise<JlisServer> {
+  const ocsp = ocspRequestHandler({ responder: jlis.responder });
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path in controlRoutes) {
+      handleControl(jlis, path as ControlPath, req, res).catch((error: unknown) =>
+        sendJson(res, 500, { error: error instanceof Error ? error.message : 'internal error' }),
+      );
+      return;
+    }
+    ocsp(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/`;
+  return {
+    url,
+    ocspUrl: `${url}ocsp`,
+    crlUrl: (type) => `${url}crl/${type}.crl`,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handleControl(jlis: MockJlis, path: ControlPath, req: IncomingMessage, res: ServerResponse) {
+  if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
+  const body = await readJson(req);
+  const parsed = controlRoutes[path].safeParse(body);
+  if (!parsed.success) return sendJson(res, 400, { error: z.prettifyError(parsed.error) });
+  try {
+    switch (path) {
+      case '/control/revoke': {
+        const { type, serial, reason } = parsed.data as z.infer<(typeof controlRoutes)['/control/revoke']>;
+        jlis.revoke(type, serial, reason);
+        return sendJson(res, 200, { revoked: serial, reason });
+      }
+      case '/control/change-basic-four': {
+        const { persona, ...changes } = parsed.data as z.infer<
+          (typeof controlRoutes)['/control/change-basic-four']
+        >;
+        const result = await jlis.changeBasicFour(persona, changes);
+        return sendJson(res, 200, { oldSerial: result.oldSerial, newSerial: result.newSerial });
+      }
+      case '/control/death': {
+        jlis.death((parsed.data as { persona: string }).persona);
+        return sendJson(res, 200, { ok: true });
+      }
+      case '/control/consent': {
+        const { signSerial, verifier } = parsed.data as { signSerial: string; verifier: string };
+        jlis.recordConsent(signSerial, verifier);
+        return sendJson(res, 200, { ok: true });
+      }
+      case '/latest-basic-four': {
+        const { signSerial, verifier } = parsed.data as { signSerial: string; verifier: string };
+        return sendJson(res, 200, jlis.latestBasicFour(signSerial, verifier));
+      }
+    }
+  } catch (error) {
+    // Unknown persona or serial: the caller's mistake, not the server's.
+    if (error instanceof RangeError) return sendJson(res, 404, { error: error.message });
+    throw error;
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
