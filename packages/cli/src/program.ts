@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo.js';
 import { pinStatusCommand } from './commands/pin-status.js';
 import { readersCommand } from './commands/readers.js';
 import { HASH_CHOICES, signCommand } from './commands/sign.js';
+import { jlisCommand } from './commands/testkit-jlis.js';
 import { personasCommand } from './commands/testkit-personas.js';
 import { vcardCommand } from './commands/testkit-vcard.js';
 
@@ -87,6 +88,16 @@ export function buildProgram(): Command {
     .option('--trace <file>', 'write the redacted APDU transcript of everything the card receives')
     .option('--no-extended', 'refuse extended-length APDUs like a reader without them')
     .action(vcardCommand);
+
+  testkit
+    .command('jlis')
+    .description('run the mock J-LIS: OCSP, CRLs, latest basic four and a control API (prints the URLs)')
+    .option('--port <n>', 'TCP port on 127.0.0.1 (0 = any free port)', '0')
+    .option(
+      '--state <dir>',
+      'keep holders and revocations in this folder; the roots are written to <dir>/roots',
+    )
+    .action(jlisCommand);
 
   program
     .command('demo')

@@ -33,6 +33,56 @@ export const jpkiErrorCodes = [
   'TEST_HIERARCHY_REJECTED',
   /** A caller argument is invalid (e.g. a malformed pin). */
   'INVALID_INPUT',
+  /** The bytes are not a well-formed CMS ContentInfo(SignedData), or its signed attributes are wrong. */
+  'MALFORMED_CMS',
+  /** A well-formed CMS this verifier does not handle (several signers, attribute certificates, …). */
+  'UNSUPPORTED_CMS',
+  /** The CMS does not embed the certificate its SignerInfo names. */
+  'SIGNER_CERTIFICATE_NOT_FOUND',
+  /** The OCSP responder answered malformedRequest. */
+  'OCSP_MALFORMED_REQUEST',
+  /** The OCSP responder answered internalError. */
+  'OCSP_INTERNAL_ERROR',
+  /** The OCSP responder answered tryLater (retry later or use the CRL). */
+  'OCSP_TRY_LATER',
+  /** The OCSP responder wants signed requests (sigRequired). */
+  'OCSP_SIG_REQUIRED',
+  /** The OCSP responder refused to answer for this certificate or client (unauthorized). */
+  'OCSP_UNAUTHORIZED',
+  /** The OCSP response is not a well-formed BasicOCSPResponse (or uses an unknown status code). */
+  'OCSP_MALFORMED',
+  /** The OCSP response signature does not verify with the authorised signer's key. */
+  'OCSP_SIGNATURE_INVALID',
+  /** The OCSP response is signed by neither the issuer nor a delegate it certified with id-kp-OCSPSigning. */
+  'OCSP_RESPONDER_UNAUTHORIZED',
+  /** No SingleResponse in the OCSP response is about the certificate asked for. */
+  'OCSP_CERT_ID_MISMATCH',
+  /** The response's nonce differs from the request's, or is missing while the policy requires it. */
+  'OCSP_NONCE_MISMATCH',
+  /** The OCSP answer is outside its thisUpdate/nextUpdate window (stale or from the future): inconclusive. */
+  'OCSP_STALE',
+  /** The OCSP responder could not be reached or answered with an HTTP error. */
+  'OCSP_UNAVAILABLE',
+  /** A network request (OCSP or CRL) did not complete in time. */
+  'TIMEOUT',
+  /** The bytes are not a well-formed v1/v2 CRL, or it carries a critical extension we cannot honour. */
+  'CRL_MALFORMED',
+  /** The CRL's issuer name or key identifier is not the expected issuer's. */
+  'CRL_ISSUER_MISMATCH',
+  /** The CRL signature does not verify with the issuer's key. */
+  'CRL_SIGNATURE_INVALID',
+  /** The CRL is past its nextUpdate (or not yet issued): fail closed. */
+  'CRL_STALE',
+  /** The CRL could not be downloaded. */
+  'CRL_UNAVAILABLE',
+  /** No revocation source gave a trustworthy answer (fail-closed); the attempts' codes are in the details. */
+  'REVOCATION_UNDETERMINED',
+  /** An eKYC challenge is unknown, already used, expired, or was issued for another purpose. */
+  'CHALLENGE_INVALID',
+  /** The certificate is revoked; `details.reason` says why. */
+  'CERTIFICATE_REVOKED',
+  /** The latest-basic-four service (J-LIS through a PF) did not give a usable answer. */
+  'JLIS_UNAVAILABLE',
 ] as const;
 
 export type JpkiErrorCode = (typeof jpkiErrorCodes)[number];
