@@ -23,6 +23,8 @@ export { type DnAttribute, formatName } from './distinguished-name.js';
 export { isJpkiErrorCode, JpkiError, type JpkiErrorCode, jpkiErrorCodes } from './errors.js';
 export { EXTENSION_OIDS, JPKI_LEAF_KNOWN_EXTENSIONS, JPKI_OIDS } from './oids.js';
 export { derToPem, pemToDer } from './pem.js';
+export * from './revocation/index.js';
+export * from './signature/index.js';
 export {
   JPKI_PRODUCTION_ROOT_FINGERPRINTS,
   type JpkiRootType,

@@ -35,6 +35,18 @@ const TOKEN_KINDS: Record<string, TokenKind> = {
 };
 
 /**
+ * One JPKI key of the card as a signer: the shape `@mynakit/jpki`'s `JpkiSigner` expects (CMS, raw signatures).
+ * The key's PIN must have been verified in the session before either method needs it.
+ */
+export interface JpkiCardSigner {
+  readonly key: JpkiKey;
+  /** The key's certificate (DER); reading the sign certificate already needs the signing password. */
+  certificate(): Promise<Uint8Array>;
+  /** COMPUTE DIGITAL SIGNATURE over a host-built DigestInfo (see `JpkiApplication.signDigestInfo`). */
+  signDigestInfo(digestInfo: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
  * 公的個人認証AP: the two certificates, their CA certificates, the two PINs and signing.
  * The signing certificate holds the basic four, so the card returns it only after the signing password.
  */
@@ -131,6 +143,21 @@ export class JpkiApplication {
       );
     }
     return response.data;
+  }
+
+  /**
+   * The `key` as a signer for `createCmsSignedData` and friends. It does not verify any PIN: the caller verifies the
+   * auth PIN or signing password first (else SECURITY_STATUS_NOT_SATISFIED on use).
+   */
+  signer(key: JpkiKey): JpkiCardSigner {
+    if (key !== 'auth' && key !== 'sign') {
+      throw new CardError('INVALID_INPUT', "key must be 'auth' or 'sign'", { details: { field: 'key' } });
+    }
+    return {
+      key,
+      certificate: () => this.readCertificate(key),
+      signDigestInfo: (digestInfo) => this.signDigestInfo(key, digestInfo),
+    };
   }
 
   /** Hash `data` on the host, wrap the hash in a DigestInfo and have the card sign it. */
