@@ -3,6 +3,7 @@ import type { CardConnection, Transport } from '../transport/transport.js';
 import { AID, type ApplicationName } from './aids.js';
 import { CardSession, type SessionOptions } from './card-session.js';
 import { CardSurfaceApplication } from './card-surface-application.js';
+import { relayUpdateScript, type UpdateScriptAnswer, type UpdateScriptInput } from './card-update.js';
 import { InputSupportApplication } from './input-support-application.js';
 import { JpkiApplication } from './jpki-application.js';
 import { PIN_NAMES, type PinName, type PinStatus, readPinStatus } from './pins.js';
@@ -84,6 +85,14 @@ export class MyNumberCard {
     const statuses: PinStatus[] = [];
     for (const pin of pins) statuses.push(await readPinStatus(this.session, pin));
     return statuses;
+  }
+
+  /**
+   * Relay a J-LIS update script (certificate renewal) to the JPKI application; returns the card's answers for the
+   * server. Throws CardError UPDATE_SCRIPT_REJECTED (with the SW) at the first command the card refuses.
+   */
+  async relayUpdateScript(script: UpdateScriptInput): Promise<UpdateScriptAnswer[]> {
+    return relayUpdateScript(this.session, script);
   }
 
   /** Reconnect after the card was pulled out and put back; all verified PINs are gone. */

@@ -43,6 +43,24 @@ export {
   type OcspResponderCertificateOptions,
 } from './ocsp-responder-certificate.js';
 export {
+  type ActivationResult,
+  type ConfirmActivationInput,
+  confirmActivation,
+  type Renewal,
+  RenewalLedger,
+  type RenewalLink,
+  type RenewCertificatesInput,
+  renewCertificates,
+  renewCertificatesInputSchema,
+  type SerialLink,
+  type UpdateAnswer,
+  type UpdateScript,
+  type UpdateScriptJson,
+  updateScriptFromJson,
+  updateScriptJsonSchema,
+  updateScriptToJson,
+} from './renewal.js';
+export {
   type CrlReason,
   crlReasonCode,
   crlReasons,
@@ -57,3 +75,12 @@ export {
   revocationRegistriesSchema,
   revocationRegistrySchema,
 } from './revocation-registry.js';
+export {
+  defaultCardId,
+  deriveCardUpdateKey,
+  TEST_ISSUER_MASTER_KEY,
+  UPDATE_CLA,
+  UPDATE_INS,
+  UPDATE_SW,
+  type UpdateTarget,
+} from './update-protocol.js';

@@ -92,6 +92,18 @@ export const cardOptionsSchema = z.object({
 });
 export type CardOptions = z.infer<typeof cardOptionsSchema>;
 
+/**
+ * Card management for the update script (jlis/UPDATE-SCRIPT.md): the card's identifier, its own update key
+ * (diversified from the issuer master key, which never leaves J-LIS) and the counter of the last applied script.
+ * Optional so older state files load; the card fills in a test default when it is missing.
+ */
+export const cardManagementSchema = z.object({
+  cardId: hex(8),
+  updateKey: hex(32),
+  scriptCounter: z.number().int().min(0).max(0xffffffff),
+});
+export type CardManagement = z.infer<typeof cardManagementSchema>;
+
 export const cardStateSchema = z.object({
   format: z.literal('mynakit-virtual-card'),
   version: z.literal(1),
@@ -106,6 +118,7 @@ export const cardStateSchema = z.object({
     authCa: base64,
   }),
   applications: z.array(applicationSchema),
+  cardManagement: cardManagementSchema.optional(),
 });
 export type CardState = z.infer<typeof cardStateSchema>;
 export type CardStateInput = z.input<typeof cardStateSchema>;

@@ -2,6 +2,7 @@ import { constants, createPrivateKey, type KeyObject, privateEncrypt } from 'nod
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { CardEmulator } from '@mynakit/card';
+import { isUpdateIns, UPDATE_CLA } from '../jlis/update-protocol.js';
 import type { Persona } from '../personas/persona-schema.js';
 import {
   type Access,
@@ -19,6 +20,7 @@ import {
 import { type CommandApdu, parseCommandApdu } from './command-apdu.js';
 import { moreDataSw, SW, triesLeftSw } from './status-words.js';
 import { bytesToHex, hexToBytes } from './tlv.js';
+import { defaultCardManagement, UpdateApplet } from './update-applet.js';
 
 /** Options that change how the card talks, not what it holds. */
 export interface VirtualCardRuntimeOptions {
@@ -87,6 +89,8 @@ export class VirtualMyNumberCard implements CardEmulator {
   private readonly verified = new Set<PinEf>();
   private pending: { data: Uint8Array; sw: number } | undefined;
   private readonly keyCache = new Map<string, KeyObject>();
+  /** Receives update scripts (CLA 84); what it stages lives in RAM only. */
+  private readonly updateApplet: UpdateApplet;
 
   constructor(state: CardStateInput, runtime: VirtualCardRuntimeOptions = {}) {
     const parsed = cardStateSchema.parse(structuredClone(state));
@@ -104,8 +108,17 @@ export class VirtualMyNumberCard implements CardEmulator {
         }
       }
     }
+    // Cards saved before card management existed get the test default (test master key, persona card id).
+    parsed.cardManagement ??= defaultCardManagement(parsed.persona.id);
     this.state = parsed;
     this.stateFile = runtime.stateFile;
+    const management = parsed.cardManagement;
+    this.updateApplet = new UpdateApplet({
+      state: parsed,
+      management: () => management,
+      jpkiSelected: () => this.currentApp?.name === 'jpki',
+      commit: () => this.commit(),
+    });
     this.atrBytes = hexToBytes(parsed.options.atr);
   }
 
@@ -142,6 +155,12 @@ export class VirtualMyNumberCard implements CardEmulator {
 
   get atr(): Uint8Array {
     return this.atrBytes.slice();
+  }
+
+  /** The card id J-LIS addresses update scripts to, and the counter of the last applied script (no key). */
+  get cardManagement(): { cardId: string; scriptCounter: number } {
+    const m = this.state.cardManagement;
+    return { cardId: m?.cardId ?? '', scriptCounter: m?.scriptCounter ?? 0 };
   }
 
   /** A deep copy of the persistent state (PINs, counters, keys, certificates, file contents, options). */
@@ -212,6 +231,7 @@ export class VirtualMyNumberCard implements CardEmulator {
     this.currentEf = undefined;
     this.verified.clear();
     this.pending = undefined;
+    this.updateApplet.discard();
   }
 
   private process(bytes: Uint8Array): Reply {
@@ -221,6 +241,13 @@ export class VirtualMyNumberCard implements CardEmulator {
     // A GET RESPONSE continues the pending answer; anything else drops it.
     const pending = this.pending;
     this.pending = undefined;
+    if (cla === UPDATE_CLA) {
+      // Same order as the other classes: an unknown INS is answered before any length check.
+      if (!isUpdateIns(ins)) return { sw: SW.INS_NOT_SUPPORTED };
+      const apdu = parseCommandApdu(bytes);
+      if (!apdu || (apdu.extended && !this.state.options.extendedLength)) return { sw: SW.WRONG_LENGTH };
+      return this.chunked(this.updateApplet.process(apdu));
+    }
     if (cla !== 0x00 && cla !== 0x80) return { sw: SW.CLA_NOT_SUPPORTED };
     const expectedCla = claFor[ins];
     if (expectedCla === undefined) return { sw: SW.INS_NOT_SUPPORTED };
