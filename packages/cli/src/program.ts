@@ -8,6 +8,7 @@ import { HASH_CHOICES, signCommand } from './commands/sign.js';
 import { jlisCommand } from './commands/testkit-jlis.js';
 import { personasCommand } from './commands/testkit-personas.js';
 import { vcardCommand } from './commands/testkit-vcard.js';
+import { verifyCertCommand } from './commands/verify-cert.js';
 
 const readerOption = () =>
   new Option('--reader <name>', 'PC/SC reader name (default: the first reader with a card)');
@@ -69,6 +70,22 @@ export function buildProgram(): Command {
     .addOption(pinEnvOption())
     .addOption(noExtendedOption())
     .action(signCommand);
+
+  const verify = program.command('verify').description('validate certificates');
+  verify
+    .command('cert')
+    .description('chain to a trusted J-LIS root and check revocation (fail closed); exit 3 when revoked')
+    .argument('<file>', 'certificate, DER or PEM')
+    .requiredOption(
+      '--trust <dir>',
+      'folder of root certificates (PEM/DER); sign and auth roots are told apart by DN',
+    )
+    .option('--ocsp <url>', 'OCSP responder')
+    .option('--crl <url>', 'CRL URL (fallback after OCSP, or alone)')
+    .option('--at <iso-date>', 'validate at this time instead of now')
+    .option('--allow-test', 'accept the JPKI-TEST hierarchy')
+    .option('--json')
+    .action(verifyCertCommand);
 
   const testkit = program.command('testkit').description('virtual cards and personas for testing');
   testkit

@@ -1,0 +1,137 @@
+import { createRequire } from 'node:module';
+import sharp from 'sharp';
+
+/** The chip photo: 240×320, one grey component (the chip photo is monochrome even when the printed one is colour). */
+export const CARD_WIDTH = 240;
+export const CARD_HEIGHT = 320;
+/** 76.8 KB of grey pixels at 13:1 gives about 6 KB, the size of a real chip photo. */
+const CARD_COMPRESSION_RATIO = 13;
+
+/** A face box in the pixel coordinates of the (EXIF-rotated) original photo. */
+export interface FaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Turns a photo into a card-like photo: a portrait crop around the face (the face box about half the crop height,
+ * like an ID photo), 240×320, grey, JPEG 2000 at ≈6 KB. Without a face box, sharp's attention crop picks the region.
+ * Ageing and card printing are not simulated (face.md §2).
+ */
+export async function cardLikePhoto(bytes: Uint8Array, box?: FaceBox): Promise<Uint8Array> {
+  let image: sharp.Sharp;
+  if (box !== undefined && box.width > 0 && box.height > 0) {
+    const rotated = await sharp(bytes).rotate().toBuffer({ resolveWithObject: true });
+    const { width, height } = rotated.info;
+    const cropH = Math.min(height, Math.round(box.height * 2));
+    const cropW = Math.min(width, Math.round((cropH * CARD_WIDTH) / CARD_HEIGHT));
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    const left = clamp(Math.round(cx - cropW / 2), 0, width - cropW);
+    const top = clamp(Math.round(cy - cropH * 0.45), 0, height - cropH);
+    image = sharp(rotated.data)
+      .extract({ left, top, width: cropW, height: cropH })
+      .resize(CARD_WIDTH, CARD_HEIGHT, { fit: 'cover' });
+  } else {
+    image = sharp(bytes)
+      .rotate()
+      .resize(CARD_WIDTH, CARD_HEIGHT, { fit: 'cover', position: sharp.strategy.attention });
+  }
+  const pixels = await image.grayscale().raw().toBuffer();
+  if (pixels.length !== CARD_WIDTH * CARD_HEIGHT) throw new Error('unexpected grey buffer size');
+  return encodeJp2(new Uint8Array(pixels), CARD_WIDTH, CARD_HEIGHT);
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, v));
+}
+
+interface J2KEncoder {
+  getDecodedBuffer(info: {
+    width: number;
+    height: number;
+    bitsPerSample: number;
+    componentCount: number;
+    isSigned: boolean;
+    isUsingColorTransform: boolean;
+  }): Uint8Array;
+  getEncodedBuffer(): Uint8Array;
+  setQuality(lossless: boolean, layers: number): void;
+  setCompressionRatio(layer: number, ratio: number): void;
+  encode(): void;
+  delete?(): void;
+}
+
+let codec: Promise<{ J2KEncoder: new () => J2KEncoder }> | undefined;
+
+function loadEncoder(): Promise<{ J2KEncoder: new () => J2KEncoder }> {
+  // An Emscripten CommonJS factory; it finds its wasm beside itself. Its log lines are dropped.
+  codec ??= Promise.resolve().then(() => {
+    const factory = createRequire(import.meta.url)('@cornerstonejs/codec-openjpeg/wasmjs') as (options: {
+      print: (s: string) => void;
+      printErr: (s: string) => void;
+    }) => Promise<{ J2KEncoder: new () => J2KEncoder }>;
+    return factory({ print: () => {}, printErr: () => {} });
+  });
+  return codec;
+}
+
+/** Grey pixels → J2K codestream (9/7 wavelet, one layer) → minimal JP2 file, as a card reader saves the chip photo. */
+async function encodeJp2(grey: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  const { J2KEncoder } = await loadEncoder();
+  const encoder = new J2KEncoder();
+  let codestream: Uint8Array;
+  try {
+    encoder
+      .getDecodedBuffer({
+        width,
+        height,
+        bitsPerSample: 8,
+        componentCount: 1,
+        isSigned: false,
+        isUsingColorTransform: false,
+      })
+      .set(grey);
+    encoder.setQuality(false, 1);
+    encoder.setCompressionRatio(0, CARD_COMPRESSION_RATIO);
+    encoder.encode();
+    codestream = new Uint8Array(encoder.getEncodedBuffer()); // copy out of the wasm heap
+  } finally {
+    encoder.delete?.();
+  }
+  const ihdr = new Uint8Array(14);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, height);
+  view.setUint32(4, width);
+  view.setUint16(8, 1); // one component
+  ihdr[10] = 7; // 8 bits, unsigned
+  ihdr[11] = 7; // JPEG 2000 compression
+  const brand = [0x6a, 0x70, 0x32, 0x20]; // 'jp2 '
+  return concat(
+    box('jP  ', new Uint8Array([0x0d, 0x0a, 0x87, 0x0a])),
+    box('ftyp', new Uint8Array([...brand, 0, 0, 0, 0, ...brand])),
+    box('jp2h', box('ihdr', ihdr), box('colr', new Uint8Array([1, 0, 0, 0, 0, 0, 17]))), // enumerated greyscale
+    box('jp2c', codestream),
+  );
+}
+
+function box(type: string, ...payload: Uint8Array[]): Uint8Array {
+  const body = concat(...payload);
+  const out = new Uint8Array(8 + body.length);
+  new DataView(out.buffer).setUint32(0, out.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(body, 8);
+  return out;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
