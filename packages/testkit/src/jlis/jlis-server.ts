@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { MockJlis } from './mock-jlis.js';
 import { ocspRequestHandler } from './ocsp-http.js';
+import { updateScriptToJson } from './renewal.js';
 import { crlReasons } from './revocation-registry.js';
 
 export interface JlisServer {
@@ -28,6 +29,14 @@ const controlRoutes = {
   '/control/death': z.object({ persona: z.string() }),
   '/control/consent': z.object({ signSerial: z.string(), verifier: z.string().min(1) }),
   '/latest-basic-four': z.object({ signSerial: z.string(), verifier: z.string().min(1) }),
+  '/renewal': z.object({
+    persona: z.string(),
+    current: z.object({ auth: z.base64(), sign: z.base64().nullable() }),
+  }),
+  '/renewal/confirm': z.object({
+    scriptId: z.string(),
+    answers: z.array(z.object({ sw: z.number().int().min(0).max(0xffff), data: z.base64() })),
+  }),
 } as const;
 
 type ControlPath = keyof typeof controlRoutes;
@@ -36,7 +45,8 @@ const MAX_BODY = 64 * 1024;
 
 /**
  * The mock J-LIS on HTTP (127.0.0.1 only): OCSP (`/ocsp`, POST and GET), CRLs (`/crl/sign.crl`, `/crl/auth.crl`),
- * the latest-basic-four service (`POST /latest-basic-four`) and a control API for tests (`POST /control/…`).
+ * the latest-basic-four service (`POST /latest-basic-four`), renewal (`POST /renewal`, `POST /renewal/confirm`)
+ * and a control API for tests (`POST /control/…`).
  * Every JSON body is checked with a zod schema; a bad one gets 400 with the schema's complaint.
  */
 export async function startJlisServer(jlis: MockJlis, options: { port?: number } = {}): Promise<JlisServer> {
@@ -98,6 +108,22 @@ async function handleControl(jlis: MockJlis, path: ControlPath, req: IncomingMes
         jlis.recordConsent(signSerial, verifier);
         return sendJson(res, 200, { ok: true });
       }
+      case '/renewal': {
+        const { persona, current } = parsed.data as z.infer<(typeof controlRoutes)['/renewal']>;
+        const renewal = await jlis.renew(persona, {
+          auth: fromBase64(current.auth),
+          sign: current.sign === null ? null : fromBase64(current.sign),
+        });
+        return sendJson(res, 200, updateScriptToJson(renewal.script));
+      }
+      case '/renewal/confirm': {
+        const { scriptId, answers } = parsed.data as z.infer<(typeof controlRoutes)['/renewal/confirm']>;
+        const result = jlis.confirmRenewal(
+          scriptId,
+          answers.map((a) => ({ sw: a.sw, data: fromBase64(a.data) })),
+        );
+        return sendJson(res, 200, result);
+      }
       case '/latest-basic-four': {
         const { signSerial, verifier } = parsed.data as { signSerial: string; verifier: string };
         return sendJson(res, 200, jlis.latestBasicFour(signSerial, verifier));
@@ -123,6 +149,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+function fromBase64(value: string): Uint8Array {
+  return new Uint8Array(Buffer.from(value, 'base64'));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

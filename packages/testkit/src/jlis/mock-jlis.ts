@@ -8,9 +8,18 @@ import { testKeyOrFresh } from '../ca/test-keys.js';
 import { type Persona, personaSchema } from '../personas/persona-schema.js';
 import { getPersona } from '../personas/personas.js';
 import { type CreateVirtualCardOptions, createVirtualCard } from '../virtual-card/create-virtual-card.js';
+import { bytesToHex } from '../virtual-card/tlv.js';
 import type { VirtualMyNumberCard } from '../virtual-card/virtual-my-number-card.js';
 import { MockOcspResponder, type OcspResponderOptionsInput } from './ocsp-responder.js';
+import {
+  type ActivationResult,
+  confirmActivation,
+  type Renewal,
+  renewCertificates,
+  type UpdateAnswer,
+} from './renewal.js';
 import { type CrlReason, normalizeSerialHex, RevocationRegistries } from './revocation-registry.js';
+import { defaultCardId } from './update-protocol.js';
 
 /** What J-LIS knows of one card holder: the current basic four, the live serials, and every certificate change. */
 const holderSchema = z.object({
@@ -24,6 +33,8 @@ const holderSchema = z.object({
   /** Verifiers that hold the holder's consent to the latest-basic-four service, by the signing serial it was given with. */
   consents: z.array(z.object({ verifier: z.string(), signSerial: z.string(), at: z.string() })),
   deceased: z.boolean(),
+  /** Counter of the last update script J-LIS produced for this holder's card (replay protection on the card). */
+  scriptCounter: z.number().int().min(0).default(0),
 });
 export type HolderRecord = z.infer<typeof holderSchema>;
 
@@ -57,6 +68,8 @@ export type LatestBasicFourAnswer =
 export class MockJlis {
   readonly responder: MockOcspResponder;
   private readonly holders = new Map<string, HolderRecord>();
+  /** Renewals whose scripts are out at a booth, by script id (kept in memory: a restart means a new script). */
+  private readonly pendingRenewals = new Map<string, { personaId: string; renewal: Renewal }>();
 
   private constructor(
     readonly cas: JpkiTestCaPair,
@@ -103,6 +116,7 @@ export class MockJlis {
       signHistory: existing?.signHistory ?? [],
       consents: existing?.consents ?? [],
       deceased: false,
+      scriptCounter: existing?.scriptCounter ?? 0,
     });
     this.save();
     return card;
@@ -193,6 +207,57 @@ export class MockJlis {
       basicFour: { name, address, birthDate, sex },
       newSignSerial: holder.signSerial,
     };
+  }
+
+  /**
+   * W1 renewal: new keys and certificates for the holder's card and the update script that installs them. The old
+   * certificates stay valid until `confirmRenewal` sees the card's authentic activation receipt.
+   */
+  async renew(personaId: string, current: { auth: Uint8Array; sign: Uint8Array | null }): Promise<Renewal> {
+    const holder = this.holder(personaId);
+    holder.scriptCounter += 1;
+    const renewal = await renewCertificates({
+      cas: this.cas,
+      registries: this.registries,
+      persona: holder.persona,
+      current,
+      cardId: bytesToHex(defaultCardId(personaId)),
+      scriptCounter: holder.scriptCounter,
+      now: this.now(),
+    });
+    this.pendingRenewals.set(renewal.script.scriptId, { personaId, renewal });
+    this.save();
+    return renewal;
+  }
+
+  /** The booth's report of the card's answers: on an authentic activation the old certificates are revoked as superseded. */
+  confirmRenewal(scriptId: string, answers: readonly UpdateAnswer[]): ActivationResult {
+    const pending = this.pendingRenewals.get(scriptId);
+    if (!pending) throw new RangeError('no pending renewal with that script id');
+    const result = confirmActivation({
+      renewal: pending.renewal,
+      answers,
+      registries: this.registries,
+      now: this.now(),
+    });
+    if (result.activated) {
+      this.pendingRenewals.delete(scriptId);
+      const holder = this.holder(pending.personaId);
+      const { auth, sign } = pending.renewal.certificates;
+      holder.authSerial = normalizeSerialHex(auth.serialNumber);
+      if (sign && holder.signSerial) {
+        const newSerial = normalizeSerialHex(sign.serialNumber);
+        holder.signHistory.push({
+          oldSerial: holder.signSerial,
+          newSerial,
+          reason: 'superseded',
+          at: this.now().toISOString(),
+        });
+        holder.signSerial = newSerial;
+      }
+      this.save();
+    }
+    return result;
   }
 
   private holderBySignSerial(serialHex: string): HolderRecord | undefined {
