@@ -14,6 +14,8 @@ export default defineConfig({
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
           exclude: ['**/*.pcsc.test.ts', '**/node_modules/**'],
+          // Some tests start the CLI or an HTTP server as a child process: generous on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

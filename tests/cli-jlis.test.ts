@@ -23,10 +23,9 @@ afterAll(async () => {
 
 /** The persona's signing certificate as its card holds it (the mock J-LIS issued the same one). */
 async function signingCertificateOf(persona: string): Promise<string> {
-  const card = await createVirtualCard({ persona });
-  const ef = card.application('jpki')!.efs.find((e) => e.fid === '0001') as { content: string };
+  const { sign } = (await createVirtualCard({ persona })).certificates;
   const file = join(dir, `${persona}-sign.der`);
-  await writeFile(file, Buffer.from(ef.content, 'base64'));
+  await writeFile(file, sign!);
   return file;
 }
 

@@ -90,8 +90,7 @@ describe('the J-LIS server', () => {
   it('changes the basic four over the control API and OpenSSL sees the old certificate revoked', async () => {
     const jlis = await MockJlis.create();
     const card = await jlis.issueCard('taro');
-    const signEf = card.application('jpki')!.efs.find((e) => e.fid === '0001')!;
-    const signDer = Buffer.from((signEf as { content: string }).content, 'base64');
+    const signDer = card.certificates.sign!;
     const server = await startJlisServer(jlis);
     try {
       const bad = await fetch(`${server.url}control/change-basic-four`, {

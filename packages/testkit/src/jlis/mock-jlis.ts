@@ -270,16 +270,9 @@ export class MockJlis {
   }
 
   private serialsOnCard(card: VirtualMyNumberCard): { auth: string; sign: string | null } {
-    const serialOf = (fid: string): string | null => {
-      const ef = card.application('jpki')?.efs.find((e) => e.fid === fid);
-      if (!ef || ef.type !== 'binary') return null;
-      const bytes = Buffer.from(ef.content, 'base64');
-      if (bytes.length === 0 || bytes.every((b) => b === 0xff)) return null;
-      return normalizeSerialHex(new X509Certificate(bytes).serialNumber);
-    };
-    const auth = serialOf('000A');
-    if (auth === null) throw new Error('the card has no auth certificate');
-    return { auth, sign: serialOf('0001') };
+    const { auth, sign } = card.certificates;
+    const serialOf = (der: Uint8Array) => normalizeSerialHex(new X509Certificate(der).serialNumber);
+    return { auth: serialOf(auth), sign: sign === null ? null : serialOf(sign) };
   }
 
   /** Write the state (atomically) when a state folder is set. */
