@@ -20,6 +20,7 @@ export {
 export { type ValidateChainOptions, type ValidChain, validateChain } from './chain.js';
 export { type JpkiCrypto, sha256Hex } from './crypto-provider.js';
 export { type DnAttribute, formatName } from './distinguished-name.js';
+export * from './ekyc/index.js';
 export { isJpkiErrorCode, JpkiError, type JpkiErrorCode, jpkiErrorCodes } from './errors.js';
 export { EXTENSION_OIDS, JPKI_LEAF_KNOWN_EXTENSIONS, JPKI_OIDS } from './oids.js';
 export { derToPem, pemToDer } from './pem.js';
