@@ -195,3 +195,32 @@ describe('RevocationChecker', () => {
     expect(() => new RevocationChecker({ ocsp: { url: server.ocspUrl }, order: ['crl'] })).toThrow(JpkiError);
   });
 });
+
+describe('RevocationChecker OCSP answer cache', () => {
+  it('reuses a verified answer until its nextUpdate when asked to, and asks again afterwards', async () => {
+    let now = new Date();
+    const checker = new RevocationChecker({
+      ocsp: { url: server.ocspUrl },
+      cacheOcspAnswers: true,
+      clock: () => now,
+    });
+    const hiro = (await createVirtualCard({ persona: 'kiyoshi' })).certificates.auth;
+    const before = server.requests.length;
+    expect((await checker.check(hiro, cas.auth.der)).status).toBe('good');
+    responder.revoke(cas.auth, parseJpkiCertificate(hiro).serialNumber, 'keyCompromise', now);
+    // Within the answer's validity the cached "good" stands, without a request.
+    expect((await checker.check(hiro, cas.auth.der)).status).toBe('good');
+    expect(server.requests.length - before).toBe(1);
+    now = new Date(now.getTime() + 16 * 60_000);
+    responder.setClock(() => now);
+    try {
+      expect(await checker.check(hiro, cas.auth.der)).toMatchObject({
+        status: 'revoked',
+        reason: 'keyCompromise',
+      });
+      expect(server.requests.length - before).toBe(2);
+    } finally {
+      responder.setClock(() => new Date());
+    }
+  });
+});

@@ -40,6 +40,11 @@ export interface RevocationCheckerOptions {
   crypto?: JpkiCrypto;
   /** Network timeout per request; default 10 s for OCSP, 30 s for CRLs. */
   timeoutMs?: number;
+  /**
+   * Reuse a verified OCSP answer for the same certificate until its nextUpdate (J-LIS refreshes every 15 min).
+   * Default false: every check asks the responder, as eKYC flows that must see a revocation at once want.
+   */
+  cacheOcspAnswers?: boolean;
 }
 
 export interface RevocationAttemptError {
@@ -75,6 +80,8 @@ export class RevocationChecker {
   readonly #options: RevocationCheckerOptions;
   readonly #crl: CrlCache | undefined;
   readonly #order: readonly RevocationSource[];
+  /** Verified OCSP decisions by issuer key + serial, each usable until its nextUpdate. */
+  readonly #ocspAnswers = new Map<string, { until: number; result: RevocationCheckResult }>();
 
   constructor(options: RevocationCheckerOptions) {
     parseOptions(
@@ -124,6 +131,9 @@ export class RevocationChecker {
     for (const source of this.#order) {
       try {
         if (source === 'ocsp' && o.ocsp) {
+          const cacheKey = `${issuer.subjectKeyIdentifier ?? issuer.subject}|${certificate.serialNumber}`;
+          const cached = o.cacheOcspAnswers ? this.#ocspAnswers.get(cacheKey) : undefined;
+          if (cached && when.getTime() < cached.until) return cached.result;
           const { url, ...rest } = o.ocsp;
           const result = await checkOcsp({
             ...rest,
@@ -140,16 +150,21 @@ export class RevocationChecker {
             sawUnknown = true;
             continue;
           }
-          return result.status === 'revoked'
-            ? {
-                status: 'revoked',
-                reason: result.reason,
-                revokedAt: result.revokedAt,
-                source,
-                evidence,
-                errors,
-              }
-            : { status: 'good', source, evidence, errors };
+          const decided: RevocationCheckResult =
+            result.status === 'revoked'
+              ? {
+                  status: 'revoked',
+                  reason: result.reason,
+                  revokedAt: result.revokedAt,
+                  source,
+                  evidence,
+                  errors,
+                }
+              : { status: 'good', source, evidence, errors };
+          const nextUpdate = result.evidence.nextUpdate;
+          if (o.cacheOcspAnswers && nextUpdate)
+            this.#ocspAnswers.set(cacheKey, { until: nextUpdate.getTime(), result: decided });
+          return decided;
         }
         if (source === 'crl' && this.#crl) {
           const { entry, crl, url } = await this.#crl.lookup(certificate.serialNumber, issuer, when);
