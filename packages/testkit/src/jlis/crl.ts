@@ -61,22 +61,72 @@ export function syntheticSerial(i: number): string {
 
 const nonUnspecified = crlReasons.filter((r) => r !== 'unspecified');
 
-function revokedCertificate(serial: string, reason: CrlReason, at: Date): asn1X509.RevokedCertificate {
+/** DER tag-length-value; lengths in the definite long form as needed. */
+function tlv(tag: number, content: Uint8Array): Uint8Array {
+  const n = content.length;
+  const length =
+    n < 0x80
+      ? [n]
+      : n < 0x100
+        ? [0x81, n]
+        : n < 0x10000
+          ? [0x82, n >> 8, n & 0xff]
+          : [0x84, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+  const out = new Uint8Array(1 + length.length + n);
+  out[0] = tag;
+  out.set(length, 1);
+  out.set(content, 1 + length.length);
+  return out;
+}
+
+const REASON_CODE_OID = Uint8Array.of(0x06, 0x03, 0x55, 0x1d, 0x15); // 2.5.29.21 id-ce-cRLReasons
+
+/** RFC 5280 Time: UTCTime through 2049, GeneralizedTime after. */
+function derTime(at: Date): Uint8Array {
+  const iso = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return at.getUTCFullYear() < 2050
+    ? tlv(0x17, new TextEncoder().encode(`${iso.slice(2)}Z`))
+    : tlv(0x18, new TextEncoder().encode(`${iso}Z`));
+}
+
+/**
+ * One revokedCertificates entry, encoded by hand: a CRL of a million entries must build in seconds, and the
+ * schema-driven encoder takes minutes at that size.
+ */
+function revokedEntry(serial: string, reason: CrlReason, at: Date): Uint8Array {
+  const parts = [tlv(0x02, serialIntegerBytes(serial)), derTime(at)];
   // RFC 5280 §5.3.1: the reasonCode SHOULD be absent rather than `unspecified`.
-  const extensions =
-    reason === 'unspecified'
-      ? undefined
-      : [
-          ext(
-            asn1X509.id_ce_cRLReasons,
-            AsnConvert.serialize(new asn1X509.CRLReason(crlReasonCode[reason] as asn1X509.CRLReasons)),
-          ),
-        ];
-  return new asn1X509.RevokedCertificate({
-    userCertificate: serialIntegerBytes(serial).slice().buffer,
-    revocationDate: new asn1X509.Time(at),
-    ...(extensions && { crlEntryExtensions: extensions }),
-  });
+  if (reason !== 'unspecified') {
+    const reasonValue = tlv(0x04, tlv(0x0a, Uint8Array.of(crlReasonCode[reason])));
+    parts.push(tlv(0x30, tlv(0x30, concat([REASON_CODE_OID, reasonValue]))));
+  }
+  return tlv(0x30, concat(parts));
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Offset just past the DER object starting at `offset`. */
+function objectEnd(bytes: Uint8Array, offset: number): number {
+  const first = bytes[offset + 1]!;
+  if (first < 0x80) return offset + 2 + first;
+  const count = first & 0x7f;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + bytes[offset + 2 + i]!;
+  return offset + 2 + count + length;
+}
+
+/** Offset of the first content byte of the DER object starting at `offset`. */
+function contentStart(bytes: Uint8Array, offset: number): number {
+  const first = bytes[offset + 1]!;
+  return offset + 2 + (first < 0x80 ? 0 : first & 0x7f);
 }
 
 function authorityKeyId(ca: JpkiTestCa): Uint8Array {
@@ -109,41 +159,60 @@ export async function issueCrl(
   const crlNumber = o.crlNumber ?? registry.nextCrlNumber();
 
   const entries: RevocationEntry[] = registry.list();
-  const revoked = entries.map((e) => revokedCertificate(e.serial, e.reason, e.revokedAt));
+  const revoked = entries.map((e) => revokedEntry(e.serial, e.reason, e.revokedAt));
   for (let i = 0; i < o.syntheticEntries; i++) {
     const reason = nonUnspecified[i % nonUnspecified.length] ?? 'keyCompromise';
-    revoked.push(
-      revokedCertificate(syntheticSerial(i), reason, new Date(thisUpdate.getTime() - (i + 1) * 60_000)),
-    );
+    revoked.push(revokedEntry(syntheticSerial(i), reason, new Date(thisUpdate.getTime() - (i + 1) * 60_000)));
   }
 
   const signatureAlgorithm = new asn1X509.AlgorithmIdentifier({
     algorithm: sha256WithRSAEncryption,
     parameters: null,
   });
-  const tbsCertList = new asn1X509.TBSCertList({
-    version: asn1X509.Version.v2,
-    signature: signatureAlgorithm,
-    issuer: ca.name,
-    thisUpdate: new asn1X509.Time(thisUpdate),
-    nextUpdate: new asn1X509.Time(nextUpdate),
-    ...(revoked.length > 0 && { revokedCertificates: revoked }),
-    crlExtensions: [
-      ext(
-        asn1X509.id_ce_authorityKeyIdentifier,
-        AsnConvert.serialize(
-          new asn1X509.AuthorityKeyIdentifier({
-            keyIdentifier: new asn1X509.KeyIdentifier(authorityKeyId(ca)),
-          }),
-        ),
-      ),
-      ext(asn1X509.id_ce_cRLNumber, AsnConvert.serialize(new asn1X509.CRLNumber(crlNumber))),
-    ],
-  });
-  const tbs = AsnConvert.serialize(tbsCertList);
-  const signature = await globalThis.crypto.subtle.sign('RSASSA-PKCS1-v1_5', ca.signingKey, tbs);
-  const der = new Uint8Array(
-    AsnConvert.serialize(new asn1X509.CertificateList({ tbsCertList, signatureAlgorithm, signature })),
+  // The fixed fields come from the schema encoder; the (possibly huge) entry list is spliced in after nextUpdate.
+  const skeleton = new Uint8Array(
+    AsnConvert.serialize(
+      new asn1X509.TBSCertList({
+        version: asn1X509.Version.v2,
+        signature: signatureAlgorithm,
+        issuer: ca.name,
+        thisUpdate: new asn1X509.Time(thisUpdate),
+        nextUpdate: new asn1X509.Time(nextUpdate),
+        crlExtensions: [
+          ext(
+            asn1X509.id_ce_authorityKeyIdentifier,
+            AsnConvert.serialize(
+              new asn1X509.AuthorityKeyIdentifier({
+                keyIdentifier: new asn1X509.KeyIdentifier(authorityKeyId(ca)),
+              }),
+            ),
+          ),
+          ext(asn1X509.id_ce_cRLNumber, AsnConvert.serialize(new asn1X509.CRLNumber(crlNumber))),
+        ],
+      }),
+    ),
+  );
+  // tbsCertList: version, signature, issuer, thisUpdate, nextUpdate, [revokedCertificates], [0] crlExtensions.
+  let field = contentStart(skeleton, 0);
+  for (let i = 0; i < 5; i++) field = objectEnd(skeleton, field);
+  const tbs = tlv(
+    0x30,
+    concat([
+      skeleton.subarray(contentStart(skeleton, 0), field),
+      ...(revoked.length > 0 ? [tlv(0x30, concat(revoked))] : []),
+      skeleton.subarray(field),
+    ]),
+  );
+  const signature = new Uint8Array(
+    await globalThis.crypto.subtle.sign('RSASSA-PKCS1-v1_5', ca.signingKey, tbs.slice().buffer),
+  );
+  const der = tlv(
+    0x30,
+    concat([
+      tbs,
+      new Uint8Array(AsnConvert.serialize(signatureAlgorithm)),
+      tlv(0x03, concat([Uint8Array.of(0), signature])),
+    ]),
   );
   return {
     der,
