@@ -44,17 +44,40 @@ export async function verifyRsaSignature(
   data: Uint8Array,
   crypto: JpkiCrypto = defaultCrypto(),
 ): Promise<boolean> {
-  let key: CryptoKey;
-  try {
-    key = await crypto.subtle.importKey(
-      'spki',
-      toArrayBuffer(spki),
-      { name: 'RSASSA-PKCS1-v1_5', hash },
-      false,
-      ['verify'],
-    );
-  } catch (cause) {
-    throw new JpkiError('UNSUPPORTED_ALGORITHM', 'issuer public key is not a usable RSA key', { cause });
-  }
+  const key = await importVerifyKey(spki, hash, crypto);
   return crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, toArrayBuffer(signature), toArrayBuffer(data));
+}
+
+/**
+ * Imported verification keys, per crypto provider: the same few root keys verify every certificate and OCSP
+ * answer, and an SPKI import costs several RSA verifications. Bounded, oldest first out.
+ */
+const importedKeys = new WeakMap<JpkiCrypto, Map<string, Promise<CryptoKey>>>();
+const MAX_IMPORTED_KEYS = 64;
+
+function importVerifyKey(spki: Uint8Array, hash: string, crypto: JpkiCrypto): Promise<CryptoKey> {
+  let cache = importedKeys.get(crypto);
+  if (!cache) {
+    cache = new Map();
+    importedKeys.set(crypto, cache);
+  }
+  const id = `${hash}:${bytesKey(spki)}`;
+  let key = cache.get(id);
+  if (!key) {
+    key = crypto.subtle
+      .importKey('spki', toArrayBuffer(spki), { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify'])
+      .catch((cause: unknown) => {
+        cache.delete(id);
+        throw new JpkiError('UNSUPPORTED_ALGORITHM', 'issuer public key is not a usable RSA key', { cause });
+      });
+    if (cache.size >= MAX_IMPORTED_KEYS) cache.delete(cache.keys().next().value as string);
+    cache.set(id, key);
+  }
+  return key;
+}
+
+function bytesKey(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += String.fromCharCode(byte);
+  return out;
 }
