@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log() { printf '[install-system-deps] %s\n' "$*"; }
 die() { printf '[install-system-deps] error: %s\n' "$*" >&2; exit 1; }
 
-PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd openssl libopenjp2-tools pcsc-tools iproute2 python3 make g++)
+PACKAGES=(pcscd libpcsclite-dev vsmartcard-vpcd openssl libopenjp2-tools pcsc-tools iproute2 chromium python3 make g++)
 
 # sudo only when we are not root (containers usually run as root and have no sudo).
 as_root() {
