@@ -116,6 +116,40 @@ export function buildProgram(): Command {
     )
     .action(jlisCommand);
 
+  // Face commands load sharp and the face engine only when run, so the card commands stay light.
+  const face = program.command('face').description('face photos: compare, calibrate thresholds (CPU)');
+  face
+    .command('compare')
+    .description('cosine similarity between the largest faces of two photos (JPEG, PNG, WebP, JPEG 2000)')
+    .argument('<a>', 'first photo')
+    .argument('<b>', 'second photo')
+    .option(
+      '--threshold <t>',
+      'similarity at or above which the faces match (default 0.55; calibrate your own)',
+    )
+    .option('--json')
+    .action(async (a: string, b: string, options: { json?: boolean; threshold?: string }) =>
+      (await import('./commands/face-compare.js')).faceCompareCommand(a, b, options),
+    );
+  face
+    .command('calibrate')
+    .description('genuine/impostor scores, EER and FRR at FAR 1 % / 0.1 % for a labelled photo set')
+    .requiredOption(
+      '--labels <file>',
+      'JSON array of { "file", "identity" }; paths relative to it; identity null = not a single-person photo',
+    )
+    .option(
+      '--card-sim',
+      'also compare a card-like copy of each photo (240×320 grey JPEG 2000) with the others',
+    )
+    .option('--svg <out>', 'write the two score histograms with the thresholds as SVG')
+    .option('--roc', 'include every ROC point in the JSON')
+    .option('--json')
+    .action(
+      async (options: { labels: string; cardSim?: boolean; json?: boolean; svg?: string; roc?: boolean }) =>
+        (await import('./commands/face-calibrate.js')).faceCalibrateCommand(options),
+    );
+
   program
     .command('demo')
     .description('start a virtual card on pcscd and show what the SDK reads from it')

@@ -7,6 +7,9 @@ export const CARD_HEIGHT = 320;
 /** 76.8 KB of grey pixels at 13:1 gives about 6 KB, the size of a real chip photo. */
 const CARD_COMPRESSION_RATIO = 13;
 
+/** The plain light backdrop of an ID photo, used where the crop reaches past the photo's edge. */
+const BACKDROP = { r: 220, g: 220, b: 220, alpha: 1 };
+
 /** A face box in the pixel coordinates of the (EXIF-rotated) original photo. */
 export interface FaceBox {
   x: number;
@@ -25,15 +28,24 @@ export async function cardLikePhoto(bytes: Uint8Array, box?: FaceBox): Promise<U
   if (box !== undefined && box.width > 0 && box.height > 0) {
     const rotated = await sharp(bytes).rotate().toBuffer({ resolveWithObject: true });
     const { width, height } = rotated.info;
-    const cropH = Math.min(height, Math.round(box.height * 2));
-    const cropW = Math.min(width, Math.round((cropH * CARD_WIDTH) / CARD_HEIGHT));
-    const cx = box.x + box.width / 2;
-    const cy = box.y + box.height / 2;
-    const left = clamp(Math.round(cx - cropW / 2), 0, width - cropW);
-    const top = clamp(Math.round(cy - cropH * 0.45), 0, height - cropH);
-    image = sharp(rotated.data)
-      .extract({ left, top, width: cropW, height: cropH })
-      .resize(CARD_WIDTH, CARD_HEIGHT, { fit: 'cover' });
+    const cropH = Math.max(1, Math.round(box.height * 2));
+    const cropW = Math.max(1, Math.round((cropH * CARD_WIDTH) / CARD_HEIGHT));
+    const left = Math.round(box.x + box.width / 2 - cropW / 2);
+    const top = Math.round(box.y + box.height / 2 - cropH * 0.45);
+    // A tight crop (e.g. 150×150 around the face) is padded with a plain backdrop rather than zoomed in, so the
+    // face keeps its ID-photo scale and the detector still finds it.
+    const pad = {
+      left: Math.max(0, -left),
+      top: Math.max(0, -top),
+      right: Math.max(0, left + cropW - width),
+      bottom: Math.max(0, top + cropH - height),
+    };
+    const padded = await sharp(rotated.data)
+      .extend({ ...pad, background: BACKDROP })
+      .toBuffer();
+    image = sharp(padded)
+      .extract({ left: left + pad.left, top: top + pad.top, width: cropW, height: cropH })
+      .resize(CARD_WIDTH, CARD_HEIGHT, { fit: 'fill' });
   } else {
     image = sharp(bytes)
       .rotate()
@@ -42,10 +54,6 @@ export async function cardLikePhoto(bytes: Uint8Array, box?: FaceBox): Promise<U
   const pixels = await image.grayscale().raw().toBuffer();
   if (pixels.length !== CARD_WIDTH * CARD_HEIGHT) throw new Error('unexpected grey buffer size');
   return encodeJp2(new Uint8Array(pixels), CARD_WIDTH, CARD_HEIGHT);
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.max(lo, Math.min(hi, v));
 }
 
 interface J2KEncoder {

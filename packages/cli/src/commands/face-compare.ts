@@ -29,11 +29,18 @@ export async function faceCompareCommand(
         score,
         threshold,
         match: score >= threshold,
+        /** Faces found in each photo; with several, the largest one was compared. */
+        faces: [left.faces ?? 1, right.faces ?? 1],
         model: left.embedding.model,
         preprocessing: left.embedding.preprocessing,
       },
       (r) =>
-        `similarity ${r.score.toFixed(4)} — ${r.match ? 'same person' : 'different people'} at threshold ${r.threshold}`,
+        [
+          `similarity ${r.score.toFixed(4)} — ${r.match ? 'same person' : 'different people'} at threshold ${r.threshold}`,
+          ...r.faces.flatMap((n, i) =>
+            n > 1 ? [`note: ${n} faces in ${i === 0 ? r.a : r.b}; the largest was compared`] : [],
+          ),
+        ].join('\n'),
     );
   } finally {
     await analyzer.close();

@@ -7,7 +7,10 @@ import type { FaceBox } from './face-card-sim.js';
 /** What the face commands need from one photo: its embedding and, for the card simulation, where the face is. */
 export interface PhotoAnalysis {
   embedding: FaceEmbedding;
+  /** The largest face, in original-image pixels (after EXIF rotation). */
   box?: FaceBox;
+  /** Faces found; the embedding is the largest one's. */
+  faces?: number;
 }
 
 export interface PhotoAnalyzer {
@@ -17,11 +20,12 @@ export interface PhotoAnalyzer {
 
 /** Opens the CPU face engine (loading models takes a second or two; reuse it for every photo). */
 export async function openAnalyzer(): Promise<PhotoAnalyzer> {
-  const engine = await FaceEngine.create();
+  // Antispoof/liveness are soft signals the commands do not use: skip them.
+  const engine = await FaceEngine.create({ softSignals: false });
   return {
     async analyze(bytes) {
-      const result = await engine.analyze(bytes);
-      return { embedding: result.embedding };
+      const { embedding, box, faces } = await engine.analyze(bytes);
+      return { embedding, box, faces };
     },
     close: () => engine.close(),
   };
