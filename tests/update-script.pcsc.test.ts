@@ -1,5 +1,5 @@
 import { verify, X509Certificate } from 'node:crypto';
-import { type CardEmulator, hasErrorCode, MyNumberCard } from '@mynakit/card';
+import { hasErrorCode, MyNumberCard } from '@mynakit/card';
 import { PcscTransport } from '@mynakit/card/pcsc';
 import { derToPem, TrustStore, validateChain } from '@mynakit/jpki';
 import {
@@ -22,59 +22,27 @@ import {
 } from '@mynakit/testkit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runWithFiles } from './support/openssl.js';
+import { nthApdu, PullableCard } from './support/pullable-card.js';
 
 // Only vpcd port 35963 (reader "Virtual PCD 00 00"): the other port belongs to another suite.
 const PORT = 35963;
+const isUpdateCommand = (apdu: Uint8Array) => apdu[0] === UPDATE_CLA;
 const RENEWED_AT = new Date('2026-11-01T02:00:00Z');
 const VALIDATION_AT = new Date('2026-11-02T00:00:00Z');
 const persona = getPersona('taro');
 const signPassword = persona.pins.sign ?? '';
 
-/** Wraps the virtual card so that the Nth update command (CLA 84) never gets an answer: the card is pulled out. */
-class PullableDuringUpdate implements CardEmulator {
-  pullAtUpdateCommand: number | null = null;
-  private seen = 0;
-  onPull: () => void = () => undefined;
-
-  constructor(readonly inner: VirtualMyNumberCard) {}
-
-  get atr(): Uint8Array {
-    return this.inner.atr;
-  }
-  powerOn(): void {
-    this.inner.powerOn();
-  }
-  powerOff(): void {
-    this.inner.powerOff();
-  }
-  reset(): void {
-    this.inner.reset();
-  }
-  transmit(apdu: Uint8Array): Uint8Array | Promise<Uint8Array> {
-    if (apdu[0] === UPDATE_CLA && this.pullAtUpdateCommand !== null) {
-      this.seen += 1;
-      if (this.seen === this.pullAtUpdateCommand) {
-        this.pullAtUpdateCommand = null;
-        this.seen = 0;
-        this.onPull();
-        return new Promise<Uint8Array>(() => undefined);
-      }
-    }
-    return this.inner.transmit(apdu);
-  }
-}
-
 interface Booth {
   card: MyNumberCard;
   virtualCard: VirtualMyNumberCard;
-  emulator: PullableDuringUpdate;
+  emulator: PullableCard;
   slot: VirtualCardSlot;
 }
 
 /** A card in the booth's reader, reached through pcscd; the slot is always removed, even when the test fails. */
 async function withBooth(cas: JpkiTestCaPair, run: (booth: Booth) => Promise<void>): Promise<void> {
   const virtualCard = await createVirtualCard({ persona: persona.id, ca: cas });
-  const emulator = new PullableDuringUpdate(virtualCard);
+  const emulator = new PullableCard(virtualCard);
   const slot = new VirtualCardSlot(emulator, { port: PORT });
   emulator.onPull = () => void slot.pullOut();
   const transport = new PcscTransport();
@@ -233,7 +201,7 @@ describe('certificate renewal update script through pcscd + vpcd', () => {
     await withBooth(cas, async (booth) => {
       const registries = new RevocationRegistries();
       const { renewal, old } = await applyForRenewal(booth, cas, registries);
-      booth.emulator.pullAtUpdateCommand = 4;
+      booth.emulator.pullWhen(nthApdu(4, isUpdateCommand));
       const error = await booth.card.relayUpdateScript(renewal.script).catch((e: unknown) => e);
       expect(hasErrorCode(error, 'CARD_REMOVED'), String(error)).toBe(true);
       await booth.slot.insert();
@@ -252,7 +220,7 @@ describe('certificate renewal update script through pcscd + vpcd', () => {
       expect(registries.for(cas.auth).isRevoked(serialOf(old.auth))).toBe(false);
 
       // Pulled out just before ACTIVATE: still the old certificate.
-      booth.emulator.pullAtUpdateCommand = renewal.script.commands.length;
+      booth.emulator.pullWhen(nthApdu(renewal.script.commands.length, isUpdateCommand));
       const late = await booth.card.relayUpdateScript(renewal.script).catch((e: unknown) => e);
       expect(hasErrorCode(late, 'CARD_REMOVED'), String(late)).toBe(true);
       await booth.slot.insert();

@@ -1,4 +1,4 @@
-import { type CardEmulator, MemoryTransport, MyNumberCard, type MyNumberCardOptions } from '@mynakit/card';
+import { MemoryTransport, MyNumberCard, type MyNumberCardOptions } from '@mynakit/card';
 import { PcscTransport } from '@mynakit/card/pcsc';
 import {
   createVirtualCard,
@@ -7,6 +7,7 @@ import {
   VirtualCardSlot,
   type VirtualMyNumberCard,
 } from '@mynakit/testkit';
+import { PullableCard } from './pullable-card.js';
 
 /** One virtual card reached through one transport, with the means to pull it out mid-command. */
 export interface CardHarness {
@@ -28,40 +29,6 @@ export interface HarnessOptions {
 }
 
 export type HarnessFactory = (options?: HarnessOptions) => Promise<CardHarness>;
-
-/**
- * Wraps the virtual card so that a test can make it vanish in the middle of a READ BINARY:
- * the command reaches the card, the answer never comes back.
- */
-class PullableCard implements CardEmulator {
-  armed = false;
-
-  constructor(
-    readonly inner: VirtualMyNumberCard,
-    private readonly onPull: () => void,
-  ) {}
-
-  get atr(): Uint8Array {
-    return this.inner.atr;
-  }
-  powerOn(): void {
-    this.inner.powerOn();
-  }
-  powerOff(): void {
-    this.inner.powerOff();
-  }
-  reset(): void {
-    this.inner.reset();
-  }
-  transmit(apdu: Uint8Array): Uint8Array | Promise<Uint8Array> {
-    if (this.armed && apdu[1] === 0xb0) {
-      this.armed = false;
-      this.onPull();
-      return new Promise<Uint8Array>(() => undefined);
-    }
-    return this.inner.transmit(apdu);
-  }
-}
 
 export const memoryHarness: HarnessFactory = async (options = {}) => {
   const persona = getPersona(options.persona ?? 'taro');
@@ -92,9 +59,9 @@ export const pcscHarness: HarnessFactory = async (options = {}) => {
     persona: persona.id,
     extendedLength: options.cardExtendedLength ?? true,
   });
-  let slot: VirtualCardSlot | undefined;
-  const pullable = new PullableCard(virtualCard, () => void slot?.pullOut());
-  slot = new VirtualCardSlot(pullable);
+  const pullable = new PullableCard(virtualCard);
+  const slot = new VirtualCardSlot(pullable);
+  pullable.onPull = () => void slot.pullOut();
   await slot.insert();
   const transport = new PcscTransport();
   let card: MyNumberCard;
@@ -109,9 +76,7 @@ export const pcscHarness: HarnessFactory = async (options = {}) => {
     card,
     virtualCard,
     persona,
-    pullOutDuringNextRead: () => {
-      pullable.armed = true;
-    },
+    pullOutDuringNextRead: () => pullable.pullWhen((apdu) => apdu[1] === 0xb0),
     reinsert: () => slot.insert(),
     close: async () => {
       try {

@@ -3,6 +3,7 @@ import * as asn1X509 from '@peculiar/asn1-x509';
 import { z } from 'zod';
 import type { JpkiTestCa } from '../ca/jpki-ca.js';
 import { x509 } from '../ca/x509-setup.js';
+import { concatByteArrays, concatBytes } from '../virtual-card/tlv.js';
 import {
   type CrlReason,
   crlReasonCode,
@@ -98,19 +99,9 @@ function revokedEntry(serial: string, reason: CrlReason, at: Date): Uint8Array {
   // RFC 5280 §5.3.1: the reasonCode SHOULD be absent rather than `unspecified`.
   if (reason !== 'unspecified') {
     const reasonValue = tlv(0x04, tlv(0x0a, Uint8Array.of(crlReasonCode[reason])));
-    parts.push(tlv(0x30, tlv(0x30, concat([REASON_CODE_OID, reasonValue]))));
+    parts.push(tlv(0x30, tlv(0x30, concatBytes(REASON_CODE_OID, reasonValue))));
   }
-  return tlv(0x30, concat(parts));
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return tlv(0x30, concatBytes(...parts));
 }
 
 /** Offset just past the DER object starting at `offset`. */
@@ -197,22 +188,22 @@ export async function issueCrl(
   for (let i = 0; i < 5; i++) field = objectEnd(skeleton, field);
   const tbs = tlv(
     0x30,
-    concat([
+    concatBytes(
       skeleton.subarray(contentStart(skeleton, 0), field),
-      ...(revoked.length > 0 ? [tlv(0x30, concat(revoked))] : []),
+      ...(revoked.length > 0 ? [tlv(0x30, concatByteArrays(revoked))] : []),
       skeleton.subarray(field),
-    ]),
+    ),
   );
   const signature = new Uint8Array(
     await globalThis.crypto.subtle.sign('RSASSA-PKCS1-v1_5', ca.signingKey, tbs.slice().buffer),
   );
   const der = tlv(
     0x30,
-    concat([
+    concatBytes(
       tbs,
       new Uint8Array(AsnConvert.serialize(signatureAlgorithm)),
-      tlv(0x03, concat([Uint8Array.of(0), signature])),
-    ]),
+      tlv(0x03, concatBytes(Uint8Array.of(0), signature)),
+    ),
   );
   return {
     der,

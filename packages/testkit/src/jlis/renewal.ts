@@ -1,14 +1,11 @@
 import { generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import {
-  type IssuedCertificate,
-  issueAuthCertificate,
-  issueSigningCertificate,
-} from '../ca/ee-certificates.js';
+import type { IssuedCertificate } from '../ca/ee-certificates.js';
 import type { JpkiTestCa, JpkiTestCaPair } from '../ca/jpki-ca.js';
-import { spkiOf } from '../ca/test-keys.js';
-import { certificateSexCode, type Persona } from '../personas/persona-schema.js';
+import { issuePersonaCertificates } from '../ca/persona-certificates.js';
+import type { Persona } from '../personas/persona-schema.js';
+import { concatBytes } from '../virtual-card/tlv.js';
 import {
   normalizeSerialHex,
   type RevocationCaKey,
@@ -18,7 +15,6 @@ import {
   activationReceipt,
   CARD_ID_LENGTH,
   chunkPayloads,
-  concat,
   deriveCardUpdateKey,
   encodeUpdateCommand,
   equalConstantTime,
@@ -205,32 +201,7 @@ export async function renewCertificates(input: RenewCertificatesInput): Promise<
 
   const authKey = input.keys?.auth ?? (await freshKey());
   const signKey = oldSignSerial === null ? null : (input.keys?.sign ?? (await freshKey()));
-  const common = { issuedAt: now, birthDate: persona.birthDate, cardExpiresOn: persona.card.expiresOn };
-  const auth = await issueAuthCertificate(cas.auth, {
-    ...common,
-    publicKey: spkiOf(authKey),
-    subjectId: persona.jpki.authSubjectId,
-  });
-  const sign =
-    signKey === null
-      ? null
-      : await issueSigningCertificate(cas.sign, {
-          ...common,
-          publicKey: spkiOf(signKey),
-          name: persona.jpki.certificateName ?? persona.name,
-          ...(persona.jpki.nameSubstitution !== undefined && {
-            nameSubstitution: persona.jpki.nameSubstitution,
-          }),
-          address: persona.jpki.certificateAddress ?? persona.address,
-          ...(persona.jpki.addressSubstitution !== undefined && {
-            addressSubstitution: persona.jpki.addressSubstitution,
-          }),
-          sex: certificateSexCode(persona.sex),
-          prefectureRomaji: persona.jpki.prefectureRomaji,
-          municipalityRomaji: persona.jpki.municipalityRomaji,
-          requestSequence: persona.jpki.requestSequence,
-          officeCode: persona.jpki.officeCode,
-        });
+  const { auth, sign } = await issuePersonaCertificates(cas, persona, { auth: authKey, sign: signKey }, now);
   if (
     normalizeSerialHex(auth.serialNumber) === oldAuthSerial ||
     (sign && normalizeSerialHex(sign.serialNumber) === oldSignSerial)
@@ -262,7 +233,7 @@ export async function renewCertificates(input: RenewCertificatesInput): Promise<
       ins: UPDATE_INS.BEGIN,
       p1: 0,
       sequence: 0,
-      payload: concat(scriptId, u16(commandCount)),
+      payload: concatBytes(scriptId, u16(commandCount)),
     }),
     ...steps.map((s, i) => encodeUpdateCommand(cardKey, { ...base, ...s, sequence: i + 1 })),
     encodeUpdateCommand(cardKey, {

@@ -6,6 +6,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
+import { concatBytes } from '../virtual-card/tlv.js';
 
 /*
  * The mynakit update-script protocol (UPDATE-SCRIPT.md), shared by the producer (the mock J-LIS, renewal.ts) and
@@ -92,16 +93,6 @@ function u32(n: number): Uint8Array {
   return Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
 }
 
-export function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 export function equalConstantTime(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -166,7 +157,7 @@ function wrapAad(
   counter: number,
   target: UpdateTarget,
 ): Uint8Array {
-  return concat(enc(`${DOMAIN}|key|${target}`), cardId, scriptId, u32(counter));
+  return concatBytes(enc(`${DOMAIN}|key|${target}`), cardId, scriptId, u32(counter));
 }
 
 /** AES-256-GCM of a PKCS#8 key for one card, script and target: IV ‖ ciphertext ‖ tag. */
@@ -178,8 +169,8 @@ export function wrapPrivateKey(
   const iv = new Uint8Array(randomBytes(WRAP_IV_LENGTH));
   const cipher = createCipheriv('aes-256-gcm', subKey(cardKey, 'enc'), iv);
   cipher.setAAD(wrapAad(ctx.cardId, ctx.scriptId, ctx.counter, ctx.target));
-  const ct = concat(new Uint8Array(cipher.update(pkcs8)), new Uint8Array(cipher.final()));
-  return concat(iv, ct, new Uint8Array(cipher.getAuthTag()));
+  const ct = concatBytes(new Uint8Array(cipher.update(pkcs8)), new Uint8Array(cipher.final()));
+  return concatBytes(iv, ct, new Uint8Array(cipher.getAuthTag()));
 }
 
 /** Inverse of `wrapPrivateKey`; undefined when the blob is not authentic. */
@@ -197,7 +188,7 @@ export function unwrapPrivateKey(
     );
     decipher.setAAD(wrapAad(ctx.cardId, ctx.scriptId, ctx.counter, ctx.target));
     decipher.setAuthTag(blob.subarray(blob.length - WRAP_TAG_LENGTH));
-    return concat(
+    return concatBytes(
       new Uint8Array(decipher.update(blob.subarray(WRAP_IV_LENGTH, blob.length - WRAP_TAG_LENGTH))),
       new Uint8Array(decipher.final()),
     );
@@ -222,9 +213,9 @@ export function encodeUpdateCommand(
 ): Uint8Array {
   const header = Uint8Array.of(UPDATE_CLA, c.ins, c.p1, 0x00);
   const mac = commandMac(cardKey, { ...c, header });
-  const data = concat(u32(c.counter), u16(c.sequence), c.payload, mac);
+  const data = concatBytes(u32(c.counter), u16(c.sequence), c.payload, mac);
   if (data.length > 255) throw new RangeError('an update command must fit a short APDU');
-  return concat(
+  return concatBytes(
     header,
     Uint8Array.of(data.length),
     data,
@@ -252,7 +243,7 @@ export function chunkPayloads(bytes: Uint8Array): Uint8Array[] {
   if (bytes.length === 0 || bytes.length > 0xffff) throw new RangeError('staged data must be 1..65535 bytes');
   const out: Uint8Array[] = [];
   for (let offset = 0; offset < bytes.length; offset += MAX_CHUNK) {
-    out.push(concat(u16(bytes.length), u16(offset), bytes.subarray(offset, offset + MAX_CHUNK)));
+    out.push(concatBytes(u16(bytes.length), u16(offset), bytes.subarray(offset, offset + MAX_CHUNK)));
   }
   return out;
 }

@@ -9,6 +9,11 @@ export function berLength(length: number): Uint8Array {
 }
 
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return concatByteArrays(parts);
+}
+
+/** The same for a list too long to spread into arguments (a CRL's million entries). */
+export function concatByteArrays(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
