@@ -1,0 +1,91 @@
+/**
+ * The persistence contract of the workflow engine. Two implementations: SQLite (embedded default) and PostgreSQL
+ * (several server processes share the work). All JSON values are already validated by the engine's zod schemas.
+ */
+
+export interface CaseRecord {
+  readonly caseId: string;
+  readonly workflow: string;
+  readonly workflowVersion: number;
+  /** Optimistic concurrency: incremented by every committed step. */
+  readonly version: number;
+  readonly state: unknown;
+  readonly final: boolean;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface NewOutboxEffect {
+  readonly idempotencyKey: string;
+  readonly effect: unknown;
+}
+
+export interface NewTimer {
+  readonly key: string;
+  readonly dueAt: Date;
+  readonly event: unknown;
+}
+
+/** One committed step: the next state, the event that caused it (for the append-only log), its effects and timers. */
+export interface StepCommit {
+  readonly caseId: string;
+  /** The version the step was decided on; the commit fails with a conflict when the stored version differs. */
+  readonly expectedVersion: number;
+  readonly state: unknown;
+  readonly final: boolean;
+  readonly event: unknown;
+  readonly effects: readonly NewOutboxEffect[];
+  readonly timers: readonly NewTimer[];
+  readonly cancelTimers: readonly string[];
+  readonly at: Date;
+}
+
+export interface OutboxItem {
+  readonly id: string;
+  readonly caseId: string;
+  readonly idempotencyKey: string;
+  readonly effect: unknown;
+  /** How many times a worker claimed it before (0 on the first run). */
+  readonly attempts: number;
+}
+
+export interface DueTimer {
+  readonly caseId: string;
+  readonly key: string;
+  readonly event: unknown;
+  readonly dueAt: Date;
+}
+
+export type CommitResult =
+  | { readonly ok: true; readonly version: number }
+  | { readonly ok: false; readonly conflict: true };
+
+export interface WorkflowStore {
+  /** Create or upgrade the schema (idempotent; safe when several processes start at once). */
+  migrate(): Promise<void>;
+  /** Insert a new case with version 1 and its first step atomically; false when the case id exists already. */
+  createCase(
+    record: { caseId: string; workflow: string; workflowVersion: number },
+    first: Omit<StepCommit, 'caseId' | 'expectedVersion'>,
+  ): Promise<boolean>;
+  loadCase(caseId: string): Promise<CaseRecord | null>;
+  /** Atomically: check the version, store the state, append the event, insert outbox effects (unique per case + key), upsert/cancel timers. */
+  commitStep(step: StepCommit): Promise<CommitResult>;
+  /** The case's event log, oldest first. */
+  events(caseId: string): Promise<{ seq: number; event: unknown; at: Date }[]>;
+  /**
+   * Lease up to `limit` pending outbox items to `worker` for `leaseMs`. An item whose lease expired (its worker died)
+   * can be claimed again. Two workers never hold the same item at once (PostgreSQL: FOR UPDATE SKIP LOCKED).
+   */
+  claimOutbox(worker: string, limit: number, leaseMs: number, now: Date): Promise<OutboxItem[]>;
+  /** Mark done (only by the worker holding the lease); the result is kept for audit. */
+  completeOutbox(id: string, worker: string, result: unknown, now: Date): Promise<void>;
+  /** Give the lease back with a retry time (exponential backoff is the caller's). */
+  failOutbox(id: string, worker: string, error: string, retryAt: Date): Promise<void>;
+  /** Lease due timers like outbox items; a fired timer is deleted by `commitStep` cancelling its key or by `completeTimer`. */
+  claimDueTimers(worker: string, limit: number, leaseMs: number, now: Date): Promise<DueTimer[]>;
+  completeTimer(caseId: string, key: string, worker: string): Promise<void>;
+  /** Delete final cases (and their events, outbox rows, timers) last updated before `before`. Returns the count. */
+  purgeFinalCases(before: Date): Promise<number>;
+  close(): Promise<void>;
+}
