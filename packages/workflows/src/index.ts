@@ -1,1 +1,42 @@
-export {};
+// @mynakit/workflows: browser-safe entry (engine, interfaces). Stores with native or Node drivers live at
+// `@mynakit/workflows/sqlite` and `@mynakit/workflows/postgres`.
+export {
+  isWorkflowErrorCode,
+  WorkflowError,
+  type WorkflowErrorCode,
+  workflowErrorCodes,
+} from './engine/errors.js';
+export {
+  type AnyWorkflowDefinition,
+  type CaseSnapshot,
+  type DispatchResult,
+  type EffectContext,
+  type EffectHandler,
+  type EffectHandlerResult,
+  type EffectHandlers,
+  type EffectHandlersFor,
+  type EffectOutcome,
+  type OutboxRunReport,
+  startEventType,
+  type TimerRunReport,
+  type WorkFailure,
+  WorkflowRuntime,
+  type WorkflowRuntimeOptions,
+} from './engine/runtime.js';
+export type {
+  CaseRecord,
+  CommitResult,
+  DueTimer,
+  NewOutboxEffect,
+  NewTimer,
+  OutboxItem,
+  StepCommit,
+  WorkflowStore,
+} from './engine/store.js';
+export type {
+  DecideContext,
+  Decision,
+  EffectRequest,
+  TimerRequest,
+  WorkflowDefinition,
+} from './engine/workflow.js';

@@ -36,6 +36,10 @@ export interface StepCommit {
   readonly event: unknown;
   readonly effects: readonly NewOutboxEffect[];
   readonly timers: readonly NewTimer[];
+  /**
+   * Applied before `timers`: the runtime cancels the timer that fired in the same step, so the fired timer never
+   * fires twice; a step that re-arms that key keeps its new timer.
+   */
   readonly cancelTimers: readonly string[];
   readonly at: Date;
 }
@@ -78,11 +82,17 @@ export interface WorkflowStore {
    * can be claimed again. Two workers never hold the same item at once (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
   claimOutbox(worker: string, limit: number, leaseMs: number, now: Date): Promise<OutboxItem[]>;
-  /** Mark done (only by the worker holding the lease); the result is kept for audit. */
+  /**
+   * Mark done (only by the worker holding the lease); the result is kept for audit. A call by any other worker (one
+   * whose lease expired and was taken over) is ignored, so it cannot overwrite the new holder's work.
+   */
   completeOutbox(id: string, worker: string, result: unknown, now: Date): Promise<void>;
-  /** Give the lease back with a retry time (exponential backoff is the caller's). */
+  /** Give the lease back with a retry time (exponential backoff is the caller's). Ignored unless `worker` holds it. */
   failOutbox(id: string, worker: string, error: string, retryAt: Date): Promise<void>;
-  /** Lease due timers like outbox items; a fired timer is deleted by `commitStep` cancelling its key or by `completeTimer`. */
+  /**
+   * Lease due timers like outbox items; a fired timer is deleted by `commitStep` cancelling its key or by `completeTimer`.
+   * Scheduling a key again (in `commitStep`) clears its lease, so `completeTimer` by the old holder keeps the new timer.
+   */
   claimDueTimers(worker: string, limit: number, leaseMs: number, now: Date): Promise<DueTimer[]>;
   completeTimer(caseId: string, key: string, worker: string): Promise<void>;
   /** Delete final cases (and their events, outbox rows, timers) last updated before `before`. Returns the count. */
