@@ -1,11 +1,14 @@
 import { benchCardSequences } from './card-apdus.js';
+import { benchFaceAccuracy, benchFaceLatency, benchFaceRss, benchFaceThroughput, FACE_DATA } from './face.js';
 import { benchCrl, benchValidation } from './jpki-validation.js';
 
 /**
  * Runs the benchmarks and prints Markdown tables for BENCHMARKS.md. `pnpm bench` runs all; `pnpm bench card` or
- * `pnpm bench jpki` one group. The card group needs pcscd running (scripts/start-pcscd.sh).
+ * `pnpm bench jpki` one group. The card group needs pcscd running (scripts/start-pcscd.sh). `pnpm bench face [part]`
+ * runs the face group or one part of it (latency, throughput, rss, accuracy).
  */
 const only = process.argv[2];
+const part = process.argv[3];
 
 if (!only || only === 'card') {
   const card = await benchCardSequences();
@@ -33,5 +36,54 @@ if (!only || only === 'jpki') {
     console.log(
       `| ${r.entries.toLocaleString('en')} | ${(r.derBytes / 1e6).toFixed(1)} MB | ${r.loadMs} | ${r.lookupNs} |`,
     );
+  }
+}
+
+if (!only || only === 'face') {
+  const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+  if (!part || part === 'latency') {
+    console.log('\n## Face: latency per image, one engine, one thread (ms)\n');
+    console.log(
+      '| image | engine options | n | decode median / p90 | detect median / p90 | embed median / p90 | total median / p90 |',
+    );
+    console.log('|---|---|---|---|---|---|---|');
+    for (const r of await benchFaceLatency()) {
+      const s = (x: { median: number; p90: number }) => `${x.median} / ${x.p90}`;
+      console.log(
+        `| ${r.kind} | ${r.engine} | ${r.images} | ${s(r.decode)} | ${s(r.detect)} | ${s(r.embed)} | ${s(r.total)} |`,
+      );
+    }
+  }
+  if (!part || part === 'throughput') {
+    console.log('\n## Face: throughput (booth portraits)\n');
+    console.log('| setup | analyses | seconds | images/s |');
+    console.log('|---|---|---|---|');
+    for (const r of await benchFaceThroughput()) {
+      console.log(`| ${r.setup} | ${r.analyses} | ${r.seconds} | ${r.perSecond} |`);
+    }
+  }
+  if (!part || part === 'rss') {
+    console.log('\n## Face: peak RSS, one child process per scenario\n');
+    console.log('| scenario | peak RSS MB |');
+    console.log('|---|---|');
+    for (const r of await benchFaceRss()) console.log(`| ${r.scenario} | ${r.maxRssMb} |`);
+  }
+  if (!part || part === 'accuracy') {
+    const accuracy = await benchFaceAccuracy();
+    if (accuracy === undefined) {
+      console.log(`\n## Face: accuracy — skipped: no labelled photo set at ${FACE_DATA} (set FACE_DATA)\n`);
+    } else {
+      console.log('\n## Face: accuracy (cosine of L2-normalised faceres embeddings)\n');
+      console.log(
+        '| evaluation | photos | genuine pairs | impostor pairs | EER | FRR at FAR 1 % | threshold at FAR 1 % |',
+      );
+      console.log('|---|---|---|---|---|---|---|');
+      for (const r of accuracy.rows) {
+        console.log(
+          `| ${r.evaluation} | ${r.photos} | ${r.genuine} | ${r.impostor} | ${pct(r.eer)} | ${pct(r.frrAtFar1)}${r.reliable ? '' : ' (few impostors)'} | ${r.thresholdAtFar1.toFixed(3)} |`,
+        );
+      }
+      for (const f of accuracy.failures) console.log(`\nnot analysed: ${f}`);
+    }
   }
 }

@@ -1,3 +1,3 @@
 import { packageBuild } from '../../tsup.package';
 
-export default packageBuild(['src/index.ts', 'src/pool-worker.ts']);
+export default packageBuild(['src/index.ts', 'src/browser.ts', 'src/pool-worker.ts']);

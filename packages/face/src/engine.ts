@@ -1,4 +1,4 @@
-import type { Tensor, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor3D } from '@tensorflow/tfjs-core';
 import type { FaceResult } from '@vladmandic/human';
 import { z } from 'zod';
 import {
@@ -8,14 +8,16 @@ import {
   decodeLimitsSchema,
   type ImageFormat,
 } from './decode.js';
-import { createEmbedding, type FaceEmbedding } from './embedding.js';
+import type { FaceEmbedding } from './embedding.js';
 import { FaceError } from './errors.js';
-import { cropStatistics, eyeOpenness, interEyeDistance, type QualityMeasures } from './quality.js';
+import { type FaceBox, largestFace, measureFace } from './face-measures.js';
+import { caffeMean, descriptorToEmbedding, faceresDescriptor } from './preprocessing.js';
+import { cropStatistics, type QualityMeasures } from './quality.js';
 import { type FaceBackend, type FaceRuntime, faceBackends, loadRuntime } from './runtime.js';
 
-/** Embedding tags (face.md §2). Scores are only comparable between embeddings with equal tags. */
-export const FACE_EMBEDDING_MODEL = 'human-3.3.6/faceres';
-export const FACE_EMBEDDING_PREPROCESSING = 'crop10-224-bgr-caffe-v1';
+// The tags and the box type live in browser-safe modules shared with the browser engine; re-exported here.
+export type { FaceBox } from './face-measures.js';
+export { FACE_EMBEDDING_MODEL, FACE_EMBEDDING_PREPROCESSING } from './preprocessing.js';
 
 export const faceEngineOptionsSchema = z.object({
   backend: z.enum(faceBackends).default('wasm'),
@@ -29,14 +31,6 @@ export type FaceEngineOptionsInput = Omit<z.input<typeof faceEngineOptionsSchema
   limits?: DecodeLimitsInput;
 };
 export type FaceEngineOptions = z.output<typeof faceEngineOptionsSchema>;
-
-/** A face box in original-image pixels (after EXIF rotation). */
-export interface FaceBox {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
 
 export interface FaceTimings {
   readonly decodeMs: number;
@@ -60,12 +54,6 @@ export interface FaceAnalysis {
   readonly timings: FaceTimings;
 }
 
-/** The ImageNet/caffe channel means in BGR order, the preprocessing faceres was trained with. */
-const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
-/** Fraction cut from each side of Human's face crop before resizing to the model input. */
-const CROP_MARGIN = 0.1;
-const FACERES_SIZE = 224;
-
 /**
  * Face detection and embedding on CPU (Human + faceres). One engine owns the thread's tfjs backend and runs one
  * image at a time; for throughput on several cores use FacePool, which owns one engine per worker thread.
@@ -80,7 +68,7 @@ export class FaceEngine {
   private constructor(runtime: FaceRuntime, options: FaceEngineOptions) {
     this.#runtime = runtime;
     this.#options = options;
-    this.#mean = runtime.tf.tensor1d(CAFFE_MEAN_BGR);
+    this.#mean = caffeMean(runtime.tf);
   }
 
   static async create(options: FaceEngineOptionsInput = {}): Promise<FaceEngine> {
@@ -118,7 +106,7 @@ export class FaceEngine {
     const faces = await this.#detect(image);
     const t2 = performance.now();
     try {
-      const primary = largest(faces);
+      const primary = largestFace(faces);
       if (!primary?.tensor)
         throw new FaceError('NO_FACE', 'no face was found', { details: { faceCount: 0 } });
       const crop = primary.tensor as unknown as Tensor3D;
@@ -126,28 +114,10 @@ export class FaceEngine {
       const [cropHeight, cropWidth] = crop.shape;
       const stats = cropStatistics((await crop.data()) as Float32Array, cropWidth, cropHeight);
       const t3 = performance.now();
-      const s = image.scale;
-      const [bx, by, bw, bh] = primary.box;
-      const eyes = interEyeDistance(primary.mesh);
-      const openness = eyeOpenness(primary.mesh);
-      const angle = primary.rotation?.angle;
-      const degrees = (radians: number | undefined) => ((radians ?? 0) * 180) / Math.PI;
-      const quality: QualityMeasures = {
-        faceCount: faces.length,
-        // Without a mesh, estimate from the box (eye centres sit ~40 % of the face width apart).
-        interEyePx: (Number.isFinite(eyes) ? eyes : bw * 0.4) * s,
-        faceWidthPx: bw * s,
-        faceHeightPx: bh * s,
-        yawDeg: degrees(angle?.yaw),
-        pitchDeg: degrees(angle?.pitch),
-        rollDeg: degrees(angle?.roll),
-        // Without a mesh there is no lid measure: count the eyes as open rather than fail the capture.
-        eyeOpenness: Number.isFinite(openness) ? openness : 1,
-        ...stats,
-      };
+      const { box, quality } = measureFace(primary, faces.length, stats, image.scale);
       return {
         faces: faces.length,
-        box: { x: bx * s, y: by * s, width: bw * s, height: bh * s },
+        box,
         embedding,
         quality,
         ...(this.#options.softSignals && primary.real !== undefined && { antispoof: primary.real }),
@@ -176,30 +146,10 @@ export class FaceEngine {
     }
   }
 
-  /** face.md §2: cut 10 % per side, 224², RGB→BGR, subtract the caffe mean, faceres, L2-normalise. */
-  async #embed(crop: Tensor3D): Promise<FaceEmbedding> {
+  /** face.md §2 (with a 7 % cut per side, see CROP_MARGIN): 224², RGB→BGR, caffe mean, faceres, L2-normalise. */
+  #embed(crop: Tensor3D): Promise<FaceEmbedding> {
     const { tf, faceres } = this.#runtime;
-    const descriptor = tf.tidy(() => {
-      const m = CROP_MARGIN;
-      const resized = tf.image.cropAndResize(
-        tf.expandDims<Tensor4D>(crop, 0),
-        [[m, m, 1 - m, 1 - m]],
-        [0],
-        [FACERES_SIZE, FACERES_SIZE],
-      );
-      const bgr = tf.sub(tf.reverse(tf.mul(resized, 255), -1), this.#mean);
-      const outputs = faceres.execute(bgr) as Tensor[];
-      const features = outputs.find((t) => t.shape.length === 2 && t.shape[1] === 1024);
-      if (!features) throw new FaceError('ENGINE_FAILED', 'faceres returned no 1024-d descriptor');
-      return tf.keep(tf.reshape(features, [-1]));
-    });
-    try {
-      const raw = (await descriptor.data()) as Float32Array;
-      if (raw.length !== 1024) throw new FaceError('ENGINE_FAILED', 'faceres returned an empty descriptor');
-      return createEmbedding(raw, FACE_EMBEDDING_MODEL, FACE_EMBEDDING_PREPROCESSING);
-    } finally {
-      descriptor.dispose();
-    }
+    return descriptorToEmbedding(faceresDescriptor(tf, faceres, this.#mean, crop));
   }
 
   /** Releases the models. The wasm heap itself is only returned when the thread ends. */
@@ -210,12 +160,4 @@ export class FaceEngine {
     this.#mean.dispose();
     this.#runtime.faceres.dispose();
   }
-}
-
-function largest(faces: readonly FaceResult[]): FaceResult | undefined {
-  let best: FaceResult | undefined;
-  for (const face of faces) {
-    if (!best || face.box[2] * face.box[3] > best.box[2] * best.box[3]) best = face;
-  }
-  return best;
 }

@@ -14,6 +14,7 @@ export {
   type ScoreSummary,
 } from './calibration/metrics.js';
 export { type ScoreHistogramOptions, scoreHistogramSvg } from './calibration/svg.js';
+export { CARD_HEIGHT, CARD_WIDTH, type CardPhotoOptions, cardLikePhoto } from './card-simulation.js';
 export {
   combineHistoryScores,
   type DecisionInput,

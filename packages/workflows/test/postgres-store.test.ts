@@ -151,13 +151,13 @@ describe('PostgresWorkflowStore', () => {
       }
       for (const caseId of caseIds) {
         const snapshot = await b.getCase(caseId);
-        expect((snapshot?.state as OrderState).status).toBe('printed');
+        expect((snapshot!.state as OrderState).status).toBe('printed');
         await b.dispatch(caseId, { type: 'confirmed' });
       }
       for (const caseId of caseIds) {
         const snapshot = await a.getCase(caseId);
         expect(snapshot?.final).toBe(true);
-        expect([...(snapshot?.state as OrderState).notes].sort()).toEqual(['from a', 'from b']);
+        expect([...(snapshot!.state as OrderState).notes].sort()).toEqual(['from a', 'from b']);
         expect(remote.count('charge', caseId)).toBe(1);
         expect(remote.count('print', caseId)).toBe(1);
       }
