@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage, sniffFormat } from '../src/decode.js';
 import { FaceError, type FaceErrorCode } from '../src/errors.js';
 import { readJpeg2000Header } from '../src/jpeg2000.js';
-import { encodeJ2k, wrapJp2 } from './support/images.js';
+import { encodeJ2kCodestream as encodeJ2k, wrapJp2 } from '../src/jpeg2000-encoder.js';
 
 async function expectFaceError(promise: Promise<unknown>, code: FaceErrorCode): Promise<FaceError> {
   const error = await promise.then(
