@@ -40,3 +40,4 @@ export type {
   TimerRequest,
   WorkflowDefinition,
 } from './engine/workflow.js';
+export * from './reception/index.js';

@@ -16,6 +16,8 @@ export const workflowErrorCodes = [
   'INVALID_STATE',
   /** Other writers kept changing the case: the bounded optimistic retries ran out. */
   'CONFLICT',
+  /** A reception number of the wrong form or with a wrong check digit (W3). */
+  'RECEPTION_NUMBER_INVALID',
 ] as const;
 
 export type WorkflowErrorCode = (typeof workflowErrorCodes)[number];
