@@ -41,3 +41,4 @@ export type {
   WorkflowDefinition,
 } from './engine/workflow.js';
 export * from './reception/index.js';
+export * from './w3/index.js';
