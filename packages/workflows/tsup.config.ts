@@ -1,3 +1,3 @@
 import { packageBuild } from '../../tsup.package';
 
-export default packageBuild(['src/index.ts', 'src/sqlite/index.ts', 'src/postgres/index.ts']);
+export default packageBuild(['src/index.ts', 'src/sqlite/index.ts', 'src/postgres/index.ts', 'src/node.ts']);

@@ -40,5 +40,6 @@ export type {
   TimerRequest,
   WorkflowDefinition,
 } from './engine/workflow.js';
+export * from './privacy/index.js';
 export * from './reception/index.js';
 export * from './w3/index.js';
