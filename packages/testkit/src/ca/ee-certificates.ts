@@ -1,3 +1,4 @@
+import { JPKI_OIDS } from '@mynakit/jpki';
 import { AsnConvert, AsnUtf8StringConverter } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
 import { jpkiBirthDate } from '../personas/japanese-era.js';
@@ -6,21 +7,8 @@ import { authSubjectDn, buildName, jpkiIssuerAltDn, signingSubjectDn } from './j
 import { endOfJstDay, jstDate, jstTimestamp, nthBirthdayAfter } from './validity.js';
 import { x509 } from './x509-setup.js';
 
-/** JPKI object identifiers used by the end-entity profiles (jpki-pki.md §2). */
-export const jpkiOids = {
-  /** SAN otherName arcs 1.2.392.200149.8.5.5.x (jpki-pd-*). */
-  name: '1.2.392.200149.8.5.5.1',
-  nameSubstitution: '1.2.392.200149.8.5.5.2',
-  sex: '1.2.392.200149.8.5.5.3',
-  birthDate: '1.2.392.200149.8.5.5.4',
-  address: '1.2.392.200149.8.5.5.5',
-  addressSubstitution: '1.2.392.200149.8.5.5.6',
-  /** jpki-cp-sign-class20 (production) and its JPKI-TEST counterpart. */
-  signingPolicy: '1.2.392.200149.8.5.1.1.20',
-  signingPolicyTest: '1.2.392.200149.8.5.1.0.20',
-  /** jpki-cp-auth-class30; no distinct test-hierarchy value is known, so both hierarchies use it. */
-  authPolicy: '1.2.392.200149.8.5.1.3.30',
-} as const;
+/** JPKI object identifiers of the end-entity profiles: the validator's own table, so issuer and verifier agree. */
+export const jpkiOids = JPKI_OIDS;
 
 /** CPS URI put in the policy qualifier (a reserved .invalid name: this is a mock). */
 export const MOCK_CPS_URI = 'http://mock-jlis.mynakit.invalid/cps.html';
