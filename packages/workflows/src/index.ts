@@ -43,3 +43,4 @@ export type {
 export * from './privacy/index.js';
 export * from './reception/index.js';
 export * from './w3/index.js';
+export * from './w4/index.js';

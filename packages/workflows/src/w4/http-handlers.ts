@@ -1,0 +1,252 @@
+import { isJpkiErrorCode, JpkiError, type JpkiErrorCode } from '@mynakit/jpki';
+import type { z } from 'zod';
+import {
+  customerRequestSchema,
+  decodeSignedResponse,
+  type EkycService,
+  identityRequestSchema,
+  identityStartRequestSchema,
+  loginRequestSchema,
+} from './ekyc-service.js';
+import { EkycServiceError, type EkycServiceErrorCode } from './errors.js';
+
+/**
+ * Plain HTTP handlers for W4, compatible with `node:http` (`createServer(handler)`) and anything passing a node-style
+ * request/response pair. Structural types keep this file free of `node:` imports. The mount point authenticates the
+ * caller and must make sure the `customerId` in a body is the caller's own (identity, recheck and latest act on it).
+ */
+
+/** What the handler reads from a request: `node:http`'s IncomingMessage fits. */
+export interface W4HttpRequest extends AsyncIterable<Uint8Array | string> {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+}
+
+/** What the handler writes to a response: `node:http`'s ServerResponse fits. */
+export interface W4HttpResponse {
+  statusCode: number;
+  setHeader(name: string, value: string): unknown;
+  end(body: string): unknown;
+}
+
+/** Codes of the handler itself; JPKI and service failures carry their own codes (`JpkiErrorCode`, `EkycServiceErrorCode`). */
+export const w4HttpErrorCodes = [
+  'INVALID_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'INTERNAL',
+] as const;
+export type W4HttpErrorCode = (typeof w4HttpErrorCodes)[number] | JpkiErrorCode | EkycServiceErrorCode;
+
+export interface W4HttpOptions {
+  /** Largest accepted body (default 32 KiB: a certificate and a signature in base64 fit easily). */
+  readonly maxBodyBytes?: number;
+  /** Called for unexpected failures (log the error's code/name, not the body). Defaults to nothing. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export type W4HttpHandler = (req: W4HttpRequest, res: W4HttpResponse) => void;
+
+class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: W4HttpErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** HTTP status per JPKI code: the client's fault is 4xx, an unreachable or undecided authority is 5xx. */
+function statusOfJpki(code: JpkiErrorCode): number {
+  switch (code) {
+    case 'CHALLENGE_INVALID':
+    case 'MALFORMED_CERTIFICATE':
+    case 'UNSUPPORTED_ALGORITHM':
+    case 'INVALID_INPUT':
+      return 400;
+    case 'SIGNATURE_INVALID':
+    case 'UNTRUSTED_ROOT':
+    case 'ROOT_PIN_MISMATCH':
+    case 'NOT_YET_VALID':
+    case 'EXPIRED':
+    case 'WRONG_CERTIFICATE_TYPE':
+    case 'KEY_USAGE_INVALID':
+    case 'LEAF_IS_CA':
+    case 'ROOT_NOT_CA':
+    case 'UNKNOWN_CRITICAL_EXTENSION':
+    case 'POLICY_MISMATCH':
+    case 'TEST_HIERARCHY_REJECTED':
+      return 401;
+    case 'CERTIFICATE_REVOKED':
+      return 403;
+    case 'JLIS_UNAVAILABLE':
+      return 502;
+    case 'REVOCATION_UNDETERMINED':
+      return 503;
+    default:
+      // OCSP/CRL/CMS internals should not escape the verifier; if one does, it is the server's problem.
+      return code.startsWith('OCSP_') || code.startsWith('CRL_') || code === 'TIMEOUT' ? 503 : 500;
+  }
+}
+
+function statusOfService(code: EkycServiceErrorCode): number {
+  switch (code) {
+    case 'UNKNOWN_CUSTOMER':
+      return 404;
+    case 'ACCOUNT_CONFLICT':
+      return 409;
+    case 'LATEST_BASIC_FOUR_NOT_CONFIGURED':
+      return 501;
+  }
+}
+
+function send(res: W4HttpResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  // Challenges, basic four and evidence must never sit in a cache.
+  res.setHeader('cache-control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+function sendError(
+  res: W4HttpResponse,
+  status: number,
+  code: W4HttpErrorCode,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
+  send(res, status, { error: { code, message, ...extra } });
+}
+
+async function readJson(req: W4HttpRequest, maxBytes: number): Promise<unknown> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const encoder = new TextEncoder();
+  for await (const chunk of req) {
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
+    size += bytes.byteLength;
+    if (size > maxBytes) throw new HttpFailure(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
+    chunks.push(bytes);
+  }
+  if (size === 0) return {}; // the start routes take no input
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(all));
+  } catch {
+    throw new HttpFailure(400, 'INVALID_REQUEST', 'the request body is not JSON');
+  }
+}
+
+/** Validate a body; the error names paths and issue codes only, never the values. */
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues
+    .slice(0, 10)
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.code}`)
+    .join('; ');
+  throw new HttpFailure(400, 'INVALID_REQUEST', `invalid request: ${issues}`);
+}
+
+function challengeJson(challenge: { challengeId: string; toBeSigned: Uint8Array; expiresAt: Date }) {
+  return {
+    challengeId: challenge.challengeId,
+    toBeSigned: toBase64(challenge.toBeSigned),
+    expiresAt: challenge.expiresAt.toISOString(),
+  };
+}
+
+/**
+ * One handler for the W4 routes (all POST, JSON in and out, binary as base64):
+ * - `/w4/login/start` `{}` → `{ challengeId, toBeSigned, expiresAt }` (sign with the user-authentication key)
+ * - `/w4/login` `{ challengeId, certificate, signature, hash?, customerId? }` → `{ customerId, accountKey, authSerial, newlyBound, certificateNotAfter }`
+ * - `/w4/identity/start` `{ transaction }` → `{ challengeId, toBeSigned, expiresAt }` (sign with the signing key)
+ * - `/w4/identity` `{ challengeId, certificate, signature, hash?, customerId }` → `{ customerId, evidenceId, basicFour, signSerial, retainUntil }`
+ * - `/w4/recheck` `{ customerId }` → `{ status, meaning, signSerial, checkedAt, reason?, revokedAt? }`
+ * - `/w4/latest` `{ customerId }` → `{ status: "no-consent" | "unchanged" | "updated", basicFour?, newSignSerial? }`
+ * Failures are `{ "error": { "code", "message" } }` with the JpkiError or service code.
+ */
+export function createW4HttpHandler(service: EkycService, options: W4HttpOptions = {}): W4HttpHandler {
+  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024;
+  const routes: Record<string, (body: unknown) => Promise<[number, unknown]>> = {
+    '/w4/login/start': async () => [200, challengeJson(await service.startLogin())],
+    '/w4/login': async (body) => {
+      const { customerId, ...signed } = parseBody(loginRequestSchema, body);
+      const result = await service.login(
+        decodeSignedResponse(signed),
+        customerId === undefined ? {} : { customerId },
+      );
+      return [200, { ...result, certificateNotAfter: result.certificateNotAfter.toISOString() }];
+    },
+    '/w4/identity/start': async (body) => {
+      const { transaction } = parseBody(identityStartRequestSchema, body);
+      return [200, challengeJson(await service.startIdentity(transaction))];
+    },
+    '/w4/identity': async (body) => {
+      const { customerId, ...signed } = parseBody(identityRequestSchema, body);
+      return [201, await service.verifyIdentity(decodeSignedResponse(signed), { customerId })];
+    },
+    '/w4/recheck': async (body) => [
+      200,
+      await service.recheck(parseBody(customerRequestSchema, body).customerId),
+    ],
+    '/w4/latest': async (body) => [
+      200,
+      await service.latest(parseBody(customerRequestSchema, body).customerId),
+    ],
+  };
+
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (route === undefined) {
+      sendError(res, 404, 'NOT_FOUND', 'no such route');
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      sendError(res, 405, 'METHOD_NOT_ALLOWED', 'use POST');
+      return;
+    }
+    void (async () => {
+      try {
+        const [status, body] = await route(await readJson(req, maxBodyBytes));
+        send(res, status, body);
+      } catch (error) {
+        if (error instanceof HttpFailure) {
+          sendError(res, error.status, error.code, error.message);
+        } else if (error instanceof JpkiError && isJpkiErrorCode(error.code)) {
+          const status = statusOfJpki(error.code);
+          if (status >= 500) options.onError?.(error);
+          // JpkiError messages and details carry certificate metadata at most (never basic-four values).
+          const reason = error.details.reason;
+          sendError(
+            res,
+            status,
+            error.code,
+            error.message,
+            error.code === 'CERTIFICATE_REVOKED' && typeof reason === 'string' ? { reason } : {},
+          );
+        } else if (error instanceof EkycServiceError) {
+          sendError(res, statusOfService(error.code), error.code, error.message);
+        } else {
+          options.onError?.(error);
+          sendError(res, 500, 'INTERNAL', 'internal error');
+        }
+      }
+    })();
+  };
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
