@@ -1,4 +1,12 @@
-import type { z } from 'zod';
+import {
+  HttpFailure,
+  type HttpRequestLike,
+  type HttpResponseLike,
+  parseJsonBody,
+  readJsonBody,
+  sendJson,
+  sendJsonError,
+} from '../http/json-http.js';
 import {
   applyRequestSchema,
   confirmRequestSchema,
@@ -13,18 +21,8 @@ import {
  * and make sure the `deviceId`/`kioskId` in the body is the caller's own: the kiosk rate limit is keyed by it.
  */
 
-/** What the handler reads from a request: `node:http`'s IncomingMessage fits. */
-export interface W3HttpRequest extends AsyncIterable<Uint8Array | string> {
-  readonly method?: string | undefined;
-  readonly url?: string | undefined;
-}
-
-/** What the handler writes to a response: `node:http`'s ServerResponse fits. */
-export interface W3HttpResponse {
-  statusCode: number;
-  setHeader(name: string, value: string): unknown;
-  end(body: string): unknown;
-}
+export type W3HttpRequest = HttpRequestLike;
+export type W3HttpResponse = HttpResponseLike;
 
 /** Error codes in JSON bodies (`{ "error": { "code", "message" } }`): stable API, never renamed. */
 export const w3HttpErrorCodes = [
@@ -48,76 +46,8 @@ export interface W3HttpOptions {
 
 export type W3HttpHandler = (req: W3HttpRequest, res: W3HttpResponse) => void;
 
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: W3HttpErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-function send(
-  res: W3HttpResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('cache-control', 'no-store');
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.end(JSON.stringify(body));
-}
-
-function sendError(
-  res: W3HttpResponse,
-  status: number,
-  code: W3HttpErrorCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): void {
-  send(res, status, { error: { code, message, ...extra } }, headers);
-}
-
-async function readJson(req: W3HttpRequest, maxBytes: number): Promise<unknown> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const encoder = new TextEncoder();
-  for await (const chunk of req) {
-    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
-    size += bytes.byteLength;
-    if (size > maxBytes) throw new HttpFailure(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
-    chunks.push(bytes);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(all));
-  } catch {
-    throw new HttpFailure(400, 'INVALID_REQUEST', 'the request body is not JSON');
-  }
-}
-
-/** Validate a body; the error names paths and issue codes only, never the values (they may be a number or a PIN). */
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues
-    .slice(0, 10)
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.code}`)
-    .join('; ');
-  throw new HttpFailure(400, 'INVALID_REQUEST', `invalid request: ${issues}`);
-}
-
 const notAvailable = (res: W3HttpResponse) =>
-  sendError(res, 404, 'RECEPTION_NUMBER_NOT_AVAILABLE', 'the reception number cannot be used');
+  sendJsonError(res, 404, 'RECEPTION_NUMBER_NOT_AVAILABLE', 'the reception number cannot be used');
 
 /**
  * One handler for the three W3 routes:
@@ -131,14 +61,14 @@ export function createW3HttpHandler(service: IssuanceService, options: W3HttpOpt
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024;
   const routes: Record<string, (body: unknown, res: W3HttpResponse) => Promise<void>> = {
     '/w3/applications': async (body, res) => {
-      const result = await service.apply(parseBody(applyRequestSchema, body));
-      send(res, 201, result);
+      const result = await service.apply(parseJsonBody(applyRequestSchema, body));
+      sendJson(res, 201, result);
     },
     '/w3/kiosk/present': async (body, res) => {
-      const result = await service.present(parseBody(presentRequestSchema, body));
+      const result = await service.present(parseJsonBody(presentRequestSchema, body));
       if (result.outcome === 'rate-limited') {
         const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
-        sendError(
+        sendJsonError(
           res,
           429,
           'RATE_LIMITED',
@@ -149,12 +79,12 @@ export function createW3HttpHandler(service: IssuanceService, options: W3HttpOpt
           },
         );
       } else if (result.outcome === 'not-available') notAvailable(res);
-      else send(res, 202, { status: result.outcome });
+      else sendJson(res, 202, { status: result.outcome });
     },
     '/w3/device/confirm': async (body, res) => {
-      const result = await service.confirm(parseBody(confirmRequestSchema, body));
+      const result = await service.confirm(parseJsonBody(confirmRequestSchema, body));
       if (result.outcome === 'not-available') notAvailable(res);
-      else send(res, 200, { status: result.outcome });
+      else sendJson(res, 200, { status: result.outcome });
     },
   };
 
@@ -162,23 +92,23 @@ export function createW3HttpHandler(service: IssuanceService, options: W3HttpOpt
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (route === undefined) {
-      sendError(res, 404, 'NOT_FOUND', 'no such route');
+      sendJsonError(res, 404, 'NOT_FOUND', 'no such route');
       return;
     }
     if (req.method !== 'POST') {
-      sendError(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', {}, { allow: 'POST' });
+      sendJsonError(res, 405, 'METHOD_NOT_ALLOWED', 'use POST', {}, { allow: 'POST' });
       return;
     }
     void (async () => {
       try {
-        await route(await readJson(req, maxBodyBytes), res);
+        await route(await readJsonBody(req, maxBodyBytes), res);
       } catch (error) {
         if (error instanceof HttpFailure) {
-          sendError(res, error.status, error.code, error.message);
+          sendJsonError(res, error.status, error.code, error.message);
           return;
         }
         options.onError?.(error);
-        sendError(res, 500, 'INTERNAL', 'internal error');
+        sendJsonError(res, 500, 'INTERNAL', 'internal error');
       }
     })();
   };

@@ -1,5 +1,13 @@
 import { isJpkiErrorCode, JpkiError, type JpkiErrorCode } from '@mynakit/jpki';
-import type { z } from 'zod';
+import {
+  HttpFailure,
+  type HttpRequestLike,
+  type HttpResponseLike,
+  parseJsonBody,
+  readJsonBody,
+  sendJson,
+  sendJsonError,
+} from '../http/json-http.js';
 import {
   customerRequestSchema,
   decodeSignedResponse,
@@ -16,18 +24,8 @@ import { EkycServiceError, type EkycServiceErrorCode } from './errors.js';
  * caller and must make sure the `customerId` in a body is the caller's own (identity, recheck and latest act on it).
  */
 
-/** What the handler reads from a request: `node:http`'s IncomingMessage fits. */
-export interface W4HttpRequest extends AsyncIterable<Uint8Array | string> {
-  readonly method?: string | undefined;
-  readonly url?: string | undefined;
-}
-
-/** What the handler writes to a response: `node:http`'s ServerResponse fits. */
-export interface W4HttpResponse {
-  statusCode: number;
-  setHeader(name: string, value: string): unknown;
-  end(body: string): unknown;
-}
+export type W4HttpRequest = HttpRequestLike;
+export type W4HttpResponse = HttpResponseLike;
 
 /** Codes of the handler itself; JPKI and service failures carry their own codes (`JpkiErrorCode`, `EkycServiceErrorCode`). */
 export const w4HttpErrorCodes = [
@@ -48,17 +46,6 @@ export interface W4HttpOptions {
 
 export type W4HttpHandler = (req: W4HttpRequest, res: W4HttpResponse) => void;
 
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: W4HttpErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** HTTP status per JPKI code: the client's fault is 4xx, an unreachable or undecided authority is 5xx. */
 function statusOfJpki(code: JpkiErrorCode): number {
   switch (code) {
     case 'CHALLENGE_INVALID':
@@ -102,59 +89,6 @@ function statusOfService(code: EkycServiceErrorCode): number {
   }
 }
 
-function send(res: W4HttpResponse, status: number, body: unknown): void {
-  res.statusCode = status;
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  // Challenges, basic four and evidence must never sit in a cache.
-  res.setHeader('cache-control', 'no-store');
-  res.end(JSON.stringify(body));
-}
-
-function sendError(
-  res: W4HttpResponse,
-  status: number,
-  code: W4HttpErrorCode,
-  message: string,
-  extra: Record<string, unknown> = {},
-): void {
-  send(res, status, { error: { code, message, ...extra } });
-}
-
-async function readJson(req: W4HttpRequest, maxBytes: number): Promise<unknown> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const encoder = new TextEncoder();
-  for await (const chunk of req) {
-    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
-    size += bytes.byteLength;
-    if (size > maxBytes) throw new HttpFailure(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
-    chunks.push(bytes);
-  }
-  if (size === 0) return {}; // the start routes take no input
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(all));
-  } catch {
-    throw new HttpFailure(400, 'INVALID_REQUEST', 'the request body is not JSON');
-  }
-}
-
-/** Validate a body; the error names paths and issue codes only, never the values. */
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues
-    .slice(0, 10)
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.code}`)
-    .join('; ');
-  throw new HttpFailure(400, 'INVALID_REQUEST', `invalid request: ${issues}`);
-}
-
 function challengeJson(challenge: { challengeId: string; toBeSigned: Uint8Array; expiresAt: Date }) {
   return {
     challengeId: challenge.challengeId,
@@ -178,7 +112,7 @@ export function createW4HttpHandler(service: EkycService, options: W4HttpOptions
   const routes: Record<string, (body: unknown) => Promise<[number, unknown]>> = {
     '/w4/login/start': async () => [200, challengeJson(await service.startLogin())],
     '/w4/login': async (body) => {
-      const { customerId, ...signed } = parseBody(loginRequestSchema, body);
+      const { customerId, ...signed } = parseJsonBody(loginRequestSchema, body);
       const result = await service.login(
         decodeSignedResponse(signed),
         customerId === undefined ? {} : { customerId },
@@ -186,20 +120,20 @@ export function createW4HttpHandler(service: EkycService, options: W4HttpOptions
       return [200, { ...result, certificateNotAfter: result.certificateNotAfter.toISOString() }];
     },
     '/w4/identity/start': async (body) => {
-      const { transaction } = parseBody(identityStartRequestSchema, body);
+      const { transaction } = parseJsonBody(identityStartRequestSchema, body);
       return [200, challengeJson(await service.startIdentity(transaction))];
     },
     '/w4/identity': async (body) => {
-      const { customerId, ...signed } = parseBody(identityRequestSchema, body);
+      const { customerId, ...signed } = parseJsonBody(identityRequestSchema, body);
       return [201, await service.verifyIdentity(decodeSignedResponse(signed), { customerId })];
     },
     '/w4/recheck': async (body) => [
       200,
-      await service.recheck(parseBody(customerRequestSchema, body).customerId),
+      await service.recheck(parseJsonBody(customerRequestSchema, body).customerId),
     ],
     '/w4/latest': async (body) => [
       200,
-      await service.latest(parseBody(customerRequestSchema, body).customerId),
+      await service.latest(parseJsonBody(customerRequestSchema, body).customerId),
     ],
   };
 
@@ -207,27 +141,27 @@ export function createW4HttpHandler(service: EkycService, options: W4HttpOptions
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (route === undefined) {
-      sendError(res, 404, 'NOT_FOUND', 'no such route');
+      sendJsonError(res, 404, 'NOT_FOUND', 'no such route');
       return;
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      sendError(res, 405, 'METHOD_NOT_ALLOWED', 'use POST');
+      sendJsonError(res, 405, 'METHOD_NOT_ALLOWED', 'use POST');
       return;
     }
     void (async () => {
       try {
-        const [status, body] = await route(await readJson(req, maxBodyBytes));
-        send(res, status, body);
+        const [status, body] = await route(await readJsonBody(req, maxBodyBytes, { emptyBody: {} }));
+        sendJson(res, status, body);
       } catch (error) {
         if (error instanceof HttpFailure) {
-          sendError(res, error.status, error.code, error.message);
+          sendJsonError(res, error.status, error.code, error.message);
         } else if (error instanceof JpkiError && isJpkiErrorCode(error.code)) {
           const status = statusOfJpki(error.code);
           if (status >= 500) options.onError?.(error);
           // JpkiError messages and details carry certificate metadata at most (never basic-four values).
           const reason = error.details.reason;
-          sendError(
+          sendJsonError(
             res,
             status,
             error.code,
@@ -235,10 +169,10 @@ export function createW4HttpHandler(service: EkycService, options: W4HttpOptions
             error.code === 'CERTIFICATE_REVOKED' && typeof reason === 'string' ? { reason } : {},
           );
         } else if (error instanceof EkycServiceError) {
-          sendError(res, statusOfService(error.code), error.code, error.message);
+          sendJsonError(res, statusOfService(error.code), error.code, error.message);
         } else {
           options.onError?.(error);
-          sendError(res, 500, 'INTERNAL', 'internal error');
+          sendJsonError(res, 500, 'INTERNAL', 'internal error');
         }
       }
     })();
