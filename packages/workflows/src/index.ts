@@ -1,5 +1,7 @@
 // @mynakit/workflows: browser-safe entry (engine, interfaces). Stores with native or Node drivers live at
 // `@mynakit/workflows/sqlite` and `@mynakit/workflows/postgres`.
+
+export * from './checks/index.js';
 export {
   isWorkflowErrorCode,
   WorkflowError,
@@ -42,5 +44,6 @@ export type {
 } from './engine/workflow.js';
 export * from './privacy/index.js';
 export * from './reception/index.js';
+export * from './stores/index.js';
 export * from './w3/index.js';
 export * from './w4/index.js';
