@@ -54,6 +54,7 @@ describeStoreContract('postgres', async () => {
 const t0 = new Date('2026-01-01T00:00:00.000Z');
 const first = (effects: { idempotencyKey: string; effect: unknown }[] = []) => ({
   state: { n: 0 },
+  label: null,
   final: false,
   event: { type: 'started' },
   effects,

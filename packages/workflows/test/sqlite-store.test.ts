@@ -36,6 +36,7 @@ describe('SqliteWorkflowStore', () => {
       const at = new Date('2026-01-01T00:00:00Z');
       const first = {
         state: { n: 0 },
+        label: null,
         final: false,
         event: { type: 'start' },
         effects: [],

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { WorkflowError } from './errors.js';
-import type { CaseRecord, StepCommit, WorkflowStore } from './store.js';
+import type { CaseListQuery, CaseRecord, CaseSummary, StepCommit, WorkflowStore } from './store.js';
 import type { DecideContext, Decision, WorkflowDefinition } from './workflow.js';
 
 /**
@@ -90,6 +90,9 @@ export interface TimerRunReport {
 
 const defaultRetryDelayMs = (attempt: number): number => Math.min(1000 * 2 ** attempt, 5 * 60_000);
 
+/** Labels are short tags (a status), not free text. */
+const MAX_LABEL_LENGTH = 100;
+
 /** The event logged as the first step of every case. */
 export const startEventType = '@start';
 
@@ -140,6 +143,7 @@ export class WorkflowRuntime {
       {
         ...this.stepParts(decision, []),
         state: decision.next,
+        label: this.label(definition, decision.next, caseId),
         final,
         event: { type: startEventType, input },
         at: now,
@@ -171,6 +175,11 @@ export class WorkflowRuntime {
   /** The case's event log, oldest first (the evidence of every decision). */
   async events(caseId: string): Promise<{ seq: number; event: unknown; at: Date }[]> {
     return this.store.events(caseId);
+  }
+
+  /** Cases by workflow, label and final flag, most recently updated first (see `WorkflowStore.listCases`). */
+  async listCases(query: CaseListQuery = {}): Promise<CaseSummary[]> {
+    return this.store.listCases(query);
   }
 
   /**
@@ -275,6 +284,7 @@ export class WorkflowRuntime {
         caseId,
         expectedVersion: record.version,
         state: decision.next,
+        label: this.label(definition, decision.next, caseId),
         final,
         event,
         ...this.stepParts(decision, firedTimers),
@@ -360,6 +370,18 @@ export class WorkflowRuntime {
       }
     }
     return { next, effects, timers, cancelTimers: decision.cancelTimers ?? [] };
+  }
+
+  /** The definition's label for the state, checked: a short string, since it is stored in clear and indexed. */
+  private label(definition: AnyWorkflowDefinition, state: unknown, caseId: string): string | null {
+    if (definition.label === undefined) return null;
+    const label: unknown = definition.label(state);
+    if (typeof label !== 'string' || label.length === 0 || label.length > MAX_LABEL_LENGTH) {
+      throw new WorkflowError('INVALID_DECISION', 'the workflow gave an invalid label', {
+        details: { caseId, workflow: definition.name },
+      });
+    }
+    return label;
   }
 
   private stepParts(

@@ -10,6 +10,8 @@ export interface CaseRecord {
   /** Optimistic concurrency: incremented by every committed step. */
   readonly version: number;
   readonly state: unknown;
+  /** The workflow's `label(state)` of the last step (e.g. its status), for listing; null when it has none. */
+  readonly label: string | null;
   readonly final: boolean;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -32,6 +34,8 @@ export interface StepCommit {
   /** The version the step was decided on; the commit fails with a conflict when the stored version differs. */
   readonly expectedVersion: number;
   readonly state: unknown;
+  /** Stored with the state; `listCases` filters by it. */
+  readonly label: string | null;
   readonly final: boolean;
   readonly event: unknown;
   readonly effects: readonly NewOutboxEffect[];
@@ -60,6 +64,39 @@ export interface DueTimer {
   readonly dueAt: Date;
 }
 
+/** Filters for `listCases`; every given one must hold. */
+export interface CaseListQuery {
+  readonly workflow?: string;
+  /** Any of these labels (an empty list matches nothing). */
+  readonly labels?: readonly string[];
+  readonly final?: boolean;
+  /** At most this many (default 50, at most 1000). */
+  readonly limit?: number;
+  /** Keyset pagination: only cases listed after this one, i.e. the last entry of the previous page. */
+  readonly before?: { readonly updatedAt: Date; readonly caseId: string };
+}
+
+/** One line of a case listing: what a review page needs to pick a case, without loading its state. */
+export interface CaseSummary {
+  readonly caseId: string;
+  readonly workflow: string;
+  readonly label: string | null;
+  readonly final: boolean;
+  readonly version: number;
+  readonly updatedAt: Date;
+}
+
+export const DEFAULT_CASE_LIST_LIMIT = 50;
+export const MAX_CASE_LIST_LIMIT = 1000;
+
+/** The page size a store uses for `query.limit`; a limit that is not a positive integer is a caller bug. */
+export function caseListLimit(query: CaseListQuery): number {
+  const limit = query.limit ?? DEFAULT_CASE_LIST_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError('listCases: limit must be a positive integer');
+  return Math.min(limit, MAX_CASE_LIST_LIMIT);
+}
+
 export type CommitResult =
   | { readonly ok: true; readonly version: number }
   | { readonly ok: false; readonly conflict: true };
@@ -75,6 +112,11 @@ export interface WorkflowStore {
   loadCase(caseId: string): Promise<CaseRecord | null>;
   /** Atomically: check the version, store the state, append the event, insert outbox effects (unique per case + key), upsert/cancel timers. */
   commitStep(step: StepCommit): Promise<CommitResult>;
+  /**
+   * Cases matching the query, the most recently updated first (ties by case id, descending, in byte order). Page with
+   * `before` set to the last entry of the previous page.
+   */
+  listCases(query: CaseListQuery): Promise<CaseSummary[]>;
   /** The case's event log, oldest first. */
   events(caseId: string): Promise<{ seq: number; event: unknown; at: Date }[]>;
   /**

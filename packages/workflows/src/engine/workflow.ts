@@ -48,4 +48,9 @@ export interface WorkflowDefinition<
   decide(state: State, event: Event, context: DecideContext): Decision<State, Event, Effect>;
   /** True when no further event can change the case (it may then be purged after the retention period). */
   isFinal(state: State): boolean;
+  /**
+   * A short text stored with every step (e.g. the status), so that `listCases` can filter without loading states.
+   * Never personal data: it is stored in clear and indexed.
+   */
+  label?(state: State): string;
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { lockKey } from './schema-name.js';
 
 /**
  * The schema of the PostgreSQL workflow store, as numbered migrations. Never edit a released migration: add the next
@@ -69,6 +70,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX timers_due ON ${s}.timers (due_at);
     `,
   },
+  {
+    version: 2,
+    name: 'case labels for listing',
+    // Existing cases get a label with their next step. Case ids sort in byte order ("C"), as in SQLite.
+    sql: (s) => `
+      ALTER TABLE ${s}.cases ADD COLUMN label text;
+      CREATE INDEX cases_updated ON ${s}.cases (updated_at DESC, case_id COLLATE "C" DESC);
+      CREATE INDEX cases_label_updated ON ${s}.cases (label, updated_at DESC, case_id COLLATE "C" DESC);
+      CREATE INDEX cases_workflow_updated ON ${s}.cases (workflow, updated_at DESC, case_id COLLATE "C" DESC);
+    `,
+  },
 ];
 
 /**
@@ -78,7 +90,7 @@ export const MIGRATIONS: readonly Migration[] = [
 export async function migrate(client: pg.ClientBase, schema: string, quotedSchema: string): Promise<void> {
   await client.query('BEGIN');
   try {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`mynakit-workflows:${schema}`]);
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [lockKey(schema)]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotedSchema}`);
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${quotedSchema}.schema_migrations (

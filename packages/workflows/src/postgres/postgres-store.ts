@@ -1,24 +1,24 @@
 import pg from 'pg';
-import type {
-  CaseRecord,
-  CommitResult,
-  DueTimer,
-  NewOutboxEffect,
-  NewTimer,
-  OutboxItem,
-  StepCommit,
-  WorkflowStore,
+import {
+  type CaseListQuery,
+  type CaseRecord,
+  type CaseSummary,
+  type CommitResult,
+  caseListLimit,
+  type DueTimer,
+  type NewOutboxEffect,
+  type NewTimer,
+  type OutboxItem,
+  type StepCommit,
+  type WorkflowStore,
 } from '../engine/store.js';
 import { migrate } from './migrations.js';
+import { checkSchemaName } from './schema-name.js';
 
 export interface PostgresStoreOptions {
   /** The PostgreSQL schema holding the tables (created by `migrate`). Default `mynakit_workflows`. */
   readonly schema?: string;
 }
-
-const DEFAULT_SCHEMA = 'mynakit_workflows';
-// Lower-case identifiers only, so the name never needs escaping and never differs between quoted and unquoted use.
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** JSON values travel as text and are cast to jsonb in SQL (pg would send a JS array as a PostgreSQL array). */
 function json(value: unknown): string {
@@ -42,6 +42,7 @@ interface CaseRow {
   workflow_version: number;
   version: number;
   state: unknown;
+  label: string | null;
   final: boolean;
   created_at: Date;
   updated_at: Date;
@@ -73,10 +74,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
     target: string | pg.Pool,
     options: PostgresStoreOptions = {},
   ): Promise<PostgresWorkflowStore> {
-    const schema = options.schema ?? DEFAULT_SCHEMA;
-    if (!SCHEMA_NAME.test(schema)) {
-      throw new Error(`invalid schema name "${schema}": use lower-case letters, digits and _ (at most 63)`);
-    }
+    const schema = checkSchemaName(options.schema);
     const ownsPool = typeof target === 'string';
     const pool = typeof target === 'string' ? new pg.Pool({ connectionString: target }) : target;
     // An idle client that loses its connection emits 'error' on the pool; unhandled, it would end the process.
@@ -89,6 +87,14 @@ export class PostgresWorkflowStore implements WorkflowStore {
       throw new Error(`cannot reach PostgreSQL at ${where}: ${(error as Error).message}`, { cause: error });
     }
     return new PostgresWorkflowStore(pool, ownsPool, schema);
+  }
+
+  /**
+   * The connection pool, for stores that share this database and schema (`PostgresMailbox`,
+   * `PostgresHistoryPhotoIndex`, `PostgresAccountBindingStore`, `PostgresEvidenceStore`: pass them this store).
+   */
+  get pool(): pg.Pool {
+    return this.#pool;
   }
 
   async migrate(): Promise<void> {
@@ -194,10 +200,18 @@ export class PostgresWorkflowStore implements WorkflowStore {
   ): Promise<boolean> {
     return this.#transaction(async (client) => {
       const inserted = await client.query(
-        `INSERT INTO ${this.#s}.cases (case_id, workflow, workflow_version, version, state, final, created_at, updated_at)
-         VALUES ($1, $2, $3, 1, $4::jsonb, $5, $6, $6)
+        `INSERT INTO ${this.#s}.cases (case_id, workflow, workflow_version, version, state, label, final, created_at, updated_at)
+         VALUES ($1, $2, $3, 1, $4::jsonb, $5, $6, $7, $7)
          ON CONFLICT (case_id) DO NOTHING`,
-        [record.caseId, record.workflow, record.workflowVersion, json(first.state), first.final, first.at],
+        [
+          record.caseId,
+          record.workflow,
+          record.workflowVersion,
+          json(first.state),
+          first.label,
+          first.final,
+          first.at,
+        ],
       );
       if (inserted.rowCount !== 1) return { value: false, rollback: true };
       await this.#writeStep(client, record.caseId, 1, first);
@@ -217,6 +231,7 @@ export class PostgresWorkflowStore implements WorkflowStore {
       workflowVersion: row.workflow_version,
       version: row.version,
       state: row.state,
+      label: row.label,
       final: row.final,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
@@ -227,16 +242,54 @@ export class PostgresWorkflowStore implements WorkflowStore {
     return this.#transaction<CommitResult>(async (client) => {
       // The row lock taken here serializes concurrent steps; the loser re-reads the row and matches nothing.
       const updated = await client.query<{ version: number }>(
-        `UPDATE ${this.#s}.cases SET version = version + 1, state = $3::jsonb, final = $4, updated_at = $5
+        `UPDATE ${this.#s}.cases SET version = version + 1, state = $3::jsonb, label = $4, final = $5, updated_at = $6
          WHERE case_id = $1 AND version = $2
          RETURNING version`,
-        [step.caseId, step.expectedVersion, json(step.state), step.final, step.at],
+        [step.caseId, step.expectedVersion, json(step.state), step.label, step.final, step.at],
       );
       const version = updated.rows[0]?.version;
       if (version === undefined) return { value: { ok: false, conflict: true }, rollback: true };
       await this.#writeStep(client, step.caseId, version, step);
       return { value: { ok: true, version } };
     });
+  }
+
+  async listCases(query: CaseListQuery): Promise<CaseSummary[]> {
+    const limit = caseListLimit(query);
+    if (query.labels?.length === 0) return [];
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (query.workflow !== undefined) where.push(`workflow = ${param(query.workflow)}`);
+    if (query.labels !== undefined) where.push(`label = ANY(${param([...query.labels])}::text[])`);
+    if (query.final !== undefined) where.push(`final = ${param(query.final)}`);
+    if (query.before !== undefined) {
+      const updatedAt = param(query.before.updatedAt);
+      const caseId = param(query.before.caseId);
+      where.push(
+        `(updated_at, case_id COLLATE "C") < (${updatedAt}::timestamptz, ${caseId}::text COLLATE "C")`,
+      );
+    }
+    const result = await this.#pool.query<
+      Pick<CaseRow, 'case_id' | 'workflow' | 'label' | 'final' | 'version' | 'updated_at'>
+    >(
+      `SELECT case_id, workflow, label, final, version, updated_at FROM ${this.#s}.cases
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY updated_at DESC, case_id COLLATE "C" DESC
+       LIMIT ${param(limit)}`,
+      params,
+    );
+    return result.rows.map((row) => ({
+      caseId: row.case_id,
+      workflow: row.workflow,
+      label: row.label,
+      final: row.final,
+      version: row.version,
+      updatedAt: row.updated_at,
+    }));
   }
 
   async events(caseId: string): Promise<{ seq: number; event: unknown; at: Date }[]> {

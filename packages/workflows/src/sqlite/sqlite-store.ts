@@ -1,13 +1,16 @@
 import Database from 'better-sqlite3';
-import type {
-  CaseRecord,
-  CommitResult,
-  DueTimer,
-  NewOutboxEffect,
-  NewTimer,
-  OutboxItem,
-  StepCommit,
-  WorkflowStore,
+import {
+  type CaseListQuery,
+  type CaseRecord,
+  type CaseSummary,
+  type CommitResult,
+  caseListLimit,
+  type DueTimer,
+  type NewOutboxEffect,
+  type NewTimer,
+  type OutboxItem,
+  type StepCommit,
+  type WorkflowStore,
 } from '../engine/store.js';
 
 /** Numbered, append-only: a released migration is never edited, a change is a new entry. */
@@ -66,6 +69,17 @@ const migrations: readonly { readonly version: number; readonly name: string; re
       CREATE INDEX timers_due ON timers (due_at);
     `,
   },
+  {
+    version: 2,
+    name: 'case labels for listing',
+    // Existing cases get a label with their next step.
+    sql: `
+      ALTER TABLE cases ADD COLUMN label TEXT;
+      CREATE INDEX cases_updated ON cases (updated_at DESC, case_id DESC);
+      CREATE INDEX cases_label_updated ON cases (label, updated_at DESC, case_id DESC);
+      CREATE INDEX cases_workflow_updated ON cases (workflow, updated_at DESC, case_id DESC);
+    `,
+  },
 ];
 
 export interface SqliteStoreOptions {
@@ -81,6 +95,7 @@ interface CaseRow {
   workflow_version: number;
   version: number;
   state: string;
+  label: string | null;
   final: number;
   created_at: number;
   updated_at: number;
@@ -98,6 +113,14 @@ function json(value: unknown): string {
  */
 export class SqliteWorkflowStore implements WorkflowStore {
   private constructor(private readonly db: Database.Database) {}
+
+  /**
+   * The open connection, for stores that share this database (`SqliteMailbox`, `SqliteHistoryPhotoIndex`,
+   * `SqliteAccountBindingStore`, `SqliteEvidenceStore`). Closed by `close()`.
+   */
+  get database(): Database.Database {
+    return this.db;
+  }
 
   /** Open (and by default migrate) a database file, or `':memory:'` for tests. */
   static async open(file: string, options: SqliteStoreOptions = {}): Promise<SqliteWorkflowStore> {
@@ -151,14 +174,15 @@ export class SqliteWorkflowStore implements WorkflowStore {
       .transaction(() => {
         const inserted = this.db
           .prepare(
-            `INSERT INTO cases (case_id, workflow, workflow_version, version, state, final, created_at, updated_at)
-             VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING`,
+            `INSERT INTO cases (case_id, workflow, workflow_version, version, state, label, final, created_at, updated_at)
+             VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING`,
           )
           .run(
             record.caseId,
             record.workflow,
             record.workflowVersion,
             json(first.state),
+            first.label,
             first.final ? 1 : 0,
             first.at.getTime(),
             first.at.getTime(),
@@ -179,6 +203,7 @@ export class SqliteWorkflowStore implements WorkflowStore {
       workflowVersion: row.workflow_version,
       version: row.version,
       state: JSON.parse(row.state),
+      label: row.label,
       final: row.final === 1,
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
@@ -191,11 +216,12 @@ export class SqliteWorkflowStore implements WorkflowStore {
         const version = step.expectedVersion + 1;
         const updated = this.db
           .prepare(
-            'UPDATE cases SET version = ?, state = ?, final = ?, updated_at = ? WHERE case_id = ? AND version = ?',
+            'UPDATE cases SET version = ?, state = ?, label = ?, final = ?, updated_at = ? WHERE case_id = ? AND version = ?',
           )
           .run(
             version,
             json(step.state),
+            step.label,
             step.final ? 1 : 0,
             step.at.getTime(),
             step.caseId,
@@ -238,6 +264,47 @@ export class SqliteWorkflowStore implements WorkflowStore {
        ON CONFLICT (case_id, key) DO UPDATE SET due_at = excluded.due_at, event = excluded.event, lease_owner = NULL, lease_until = NULL`,
     );
     for (const timer of step.timers) upsert.run(caseId, timer.key, timer.dueAt.getTime(), json(timer.event));
+  }
+
+  async listCases(query: CaseListQuery): Promise<CaseSummary[]> {
+    const limit = caseListLimit(query);
+    if (query.labels?.length === 0) return [];
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.workflow !== undefined) {
+      where.push('workflow = ?');
+      params.push(query.workflow);
+    }
+    if (query.labels !== undefined) {
+      where.push(`label IN (${query.labels.map(() => '?').join(', ')})`);
+      params.push(...query.labels);
+    }
+    if (query.final !== undefined) {
+      where.push('final = ?');
+      params.push(query.final ? 1 : 0);
+    }
+    if (query.before !== undefined) {
+      where.push('(updated_at, case_id) < (?, ?)');
+      params.push(query.before.updatedAt.getTime(), query.before.caseId);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT case_id, workflow, label, final, version, updated_at FROM cases
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY updated_at DESC, case_id DESC LIMIT ?`,
+      )
+      .all(...params, limit) as Pick<
+      CaseRow,
+      'case_id' | 'workflow' | 'label' | 'final' | 'version' | 'updated_at'
+    >[];
+    return rows.map((row) => ({
+      caseId: row.case_id,
+      workflow: row.workflow,
+      label: row.label,
+      final: row.final === 1,
+      version: row.version,
+      updatedAt: new Date(row.updated_at),
+    }));
   }
 
   async events(caseId: string): Promise<{ seq: number; event: unknown; at: Date }[]> {

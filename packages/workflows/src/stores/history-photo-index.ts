@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageLimit } from './page-limit.js';
 
 /**
  * Earlier photos of the same person (W1.6 booth photos, W2.4 registered photos), by pseudonymous person key. The
@@ -18,7 +19,7 @@ export type HistoryPhotoEntry = z.infer<typeof historyPhotoEntrySchema>;
 export interface HistoryPhotoIndex {
   /** Idempotent on `photoId`: an effect re-run after a crash adds nothing twice. */
   add(entry: HistoryPhotoEntry): Promise<void>;
-  /** Newest `capturedAt` first. */
+  /** Newest `capturedAt` first (ties: photo id descending); default limit 20, at most 1000. */
   list(
     personKey: string,
     options?: { kind?: HistoryPhotoEntry['kind']; limit?: number },
@@ -39,10 +40,15 @@ export class InMemoryHistoryPhotoIndex implements HistoryPhotoIndex {
     personKey: string,
     options: { kind?: HistoryPhotoEntry['kind']; limit?: number } = {},
   ): Promise<HistoryPhotoEntry[]> {
+    const limit = pageLimit(options.limit, 20);
     return [...this.entries.values()]
       .filter((e) => e.personKey === personKey && (options.kind === undefined || e.kind === options.kind))
-      .sort((a, b) => Date.parse(b.capturedAt) - Date.parse(a.capturedAt))
-      .slice(0, options.limit ?? 20)
+      .sort(
+        (a, b) =>
+          Date.parse(b.capturedAt) - Date.parse(a.capturedAt) ||
+          (a.photoId < b.photoId ? 1 : a.photoId > b.photoId ? -1 : 0),
+      )
+      .slice(0, limit)
       .map((e) => ({ ...e }));
   }
 

@@ -1,4 +1,5 @@
-import type { IdentityEvidence } from '@mynakit/jpki';
+import { type IdentityEvidence, identityEvidenceSchema } from '@mynakit/jpki';
+import { z } from 'zod';
 
 /** A card's user-authentication certificate bound to a customer account (W4.2). */
 export interface AccountBinding {
@@ -8,6 +9,14 @@ export interface AccountBinding {
   readonly authSerial: string;
   readonly boundAt: string;
 }
+
+/** What a durable store writes and reads back for a binding (stored records are a boundary). */
+export const accountBindingSchema = z.strictObject({
+  customerId: z.string().min(1).max(200),
+  accountKey: z.string().min(1).max(500),
+  authSerial: z.string().min(1).max(200),
+  boundAt: z.iso.datetime(),
+});
 
 /**
  * Where account bindings live. `bindIfAbsent` must be atomic (a unique key on `accountKey` in a database): of two
@@ -28,11 +37,20 @@ export interface EvidenceRecord {
   readonly evidence: IdentityEvidence;
 }
 
+/** What a durable store writes and reads back for an evidence record. */
+export const evidenceRecordSchema = z.strictObject({
+  id: z.string().min(1).max(200),
+  customerId: z.string().min(1).max(200),
+  verifierId: z.string().min(1).max(200),
+  evidence: identityEvidenceSchema,
+});
+
 /**
  * Where evidence records live for their retention period (7 years after the check, `evidence.retainUntil`).
  * Production keeps them in the workflow store's database, encrypted at rest like other personal data.
  */
 export interface EvidenceStore {
+  /** Idempotent on `id`: a second put of the same id keeps the first record. */
   put(record: EvidenceRecord): Promise<void>;
   /** The most recent record for the customer (by `evidence.verifiedAt`), or null. */
   latestFor(customerId: string): Promise<EvidenceRecord | null>;
@@ -59,6 +77,7 @@ export class InMemoryEvidenceStore implements EvidenceStore {
   private readonly records: EvidenceRecord[] = [];
 
   async put(record: EvidenceRecord): Promise<void> {
+    if (this.records.some((r) => r.id === record.id)) return;
     this.records.push(structuredClone(record));
   }
 

@@ -31,6 +31,7 @@ export function describeStoreContract(
     type First = Parameters<WorkflowStore['createCase']>[1];
     const first = (over: Partial<First> = {}): First => ({
       state: { step: 'start' },
+      label: null,
       final: false,
       event: { type: 'started' },
       effects: [],
@@ -43,6 +44,7 @@ export function describeStoreContract(
       caseId,
       expectedVersion,
       state: { step: `after-${expectedVersion}` },
+      label: null,
       final: false,
       event: { type: 'next', n: expectedVersion },
       effects: [],
@@ -132,6 +134,98 @@ export function describeStoreContract(
           { type: 'started' },
           { type: winner },
         ]);
+      });
+    });
+
+    describe('labels and listing', () => {
+      const createIn = (caseId: string, workflow: string, over: Partial<First> = {}) =>
+        store.createCase({ caseId, workflow, workflowVersion: 1 }, first(over));
+      const ids = (list: { caseId: string }[]) => list.map((c) => c.caseId);
+
+      it('stores the label with the case and replaces it with every step', async () => {
+        await create('c1', { label: 'received' });
+        expect((await store.loadCase('c1'))?.label).toBe('received');
+        await store.commitStep(step('c1', 1, { label: 'held' }));
+        expect((await store.loadCase('c1'))?.label).toBe('held');
+        await store.commitStep(step('c1', 2, { label: null }));
+        expect((await store.loadCase('c1'))?.label).toBeNull();
+        // A refused (stale) step leaves the label alone.
+        await store.commitStep(step('c1', 1, { label: 'stale' }));
+        expect((await store.loadCase('c1'))?.label).toBeNull();
+      });
+
+      it('lists summaries, most recently updated first, with every field', async () => {
+        await createIn('a', 'w1', { label: 'open', at: at(1000) });
+        await createIn('b', 'w2', { label: 'held', at: at(2000) });
+        await createIn('c', 'w1', { label: 'open', at: at(3000) });
+        await store.commitStep(step('a', 1, { label: 'done', final: true, at: at(4000) }));
+        const list = await store.listCases({});
+        expect(list).toEqual([
+          { caseId: 'a', workflow: 'w1', label: 'done', final: true, version: 2, updatedAt: at(4000) },
+          { caseId: 'c', workflow: 'w1', label: 'open', final: false, version: 1, updatedAt: at(3000) },
+          { caseId: 'b', workflow: 'w2', label: 'held', final: false, version: 1, updatedAt: at(2000) },
+        ]);
+        expect(await store.listCases({ limit: 2 })).toEqual(list.slice(0, 2));
+      });
+
+      it('filters by workflow, labels and final flag, all together', async () => {
+        await createIn('a', 'w1', { label: 'open', at: at(1000) });
+        await createIn('b', 'w1', { label: 'held', at: at(2000) });
+        await createIn('c', 'w2', { label: 'held', at: at(3000) });
+        await createIn('d', 'w1', { label: 'rejected', final: true, at: at(4000) });
+        await createIn('e', 'w1', { label: null, at: at(5000) });
+        expect(ids(await store.listCases({ workflow: 'w1' }))).toEqual(['e', 'd', 'b', 'a']);
+        expect(ids(await store.listCases({ labels: ['held'] }))).toEqual(['c', 'b']);
+        expect(ids(await store.listCases({ labels: ['held', 'open'] }))).toEqual(['c', 'b', 'a']);
+        expect(ids(await store.listCases({ workflow: 'w1', labels: ['held', 'rejected'] }))).toEqual([
+          'd',
+          'b',
+        ]);
+        expect(ids(await store.listCases({ final: true }))).toEqual(['d']);
+        expect(ids(await store.listCases({ workflow: 'w1', final: false }))).toEqual(['e', 'b', 'a']);
+        expect(await store.listCases({ labels: [] })).toEqual([]);
+        expect(await store.listCases({ workflow: 'nope' })).toEqual([]);
+      });
+
+      it('pages with `before` (keyset): no case twice, none lost, ties broken by case id', async () => {
+        // Five cases share one update time, so the order inside it comes from the case ids alone.
+        const expected: string[] = [];
+        for (let i = 0; i < 12; i++) {
+          const caseId = `case-${String(i).padStart(2, '0')}`;
+          await createIn(caseId, 'w1', { label: 'open', at: at(i < 5 ? 500 : i * 1000) });
+        }
+        for (let i = 11; i >= 5; i--) expected.push(`case-${String(i).padStart(2, '0')}`);
+        for (let i = 4; i >= 0; i--) expected.push(`case-0${i}`);
+        const seen: string[] = [];
+        let before: { updatedAt: Date; caseId: string } | undefined;
+        for (let page = 0; page < 10; page++) {
+          const list = await store.listCases({ labels: ['open'], limit: 3, ...(before && { before }) });
+          if (list.length === 0) break;
+          expect(list.length).toBeLessThanOrEqual(3);
+          seen.push(...ids(list));
+          const last = list[list.length - 1];
+          before = last && { updatedAt: last.updatedAt, caseId: last.caseId };
+        }
+        expect(seen).toEqual(expected);
+      });
+
+      it('orders case ids bytewise (upper case before lower case, digits first)', async () => {
+        for (const caseId of ['b', 'B', 'a', 'A', '1']) await createIn(caseId, 'w1', { at: at(100) });
+        expect(ids(await store.listCases({}))).toEqual(['b', 'a', 'B', 'A', '1']);
+      });
+
+      it('refuses a limit that is not a positive integer, and caps a large one', async () => {
+        await expect(store.listCases({ limit: 0 })).rejects.toThrow(RangeError);
+        await expect(store.listCases({ limit: 1.5 })).rejects.toThrow(RangeError);
+        await createIn('a', 'w1');
+        expect(ids(await store.listCases({ limit: 1_000_000 }))).toEqual(['a']);
+      });
+
+      it('purged cases leave the listing', async () => {
+        await createIn('a', 'w1', { label: 'done', final: true, at: at(10) });
+        await createIn('b', 'w1', { label: 'open', at: at(20) });
+        await store.purgeFinalCases(at(1000));
+        expect(ids(await store.listCases({ workflow: 'w1' }))).toEqual(['b']);
       });
     });
 
