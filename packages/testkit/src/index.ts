@@ -23,6 +23,7 @@ export {
   type PersonaCertificates,
 } from './ca/persona-certificates.js';
 export * from './jlis/index.js';
+export * from './mock-servers/index.js';
 export { collationNumberA, collationNumberB } from './personas/collation-numbers.js';
 export { FACE_HEIGHT, FACE_WIDTH, syntheticFacePhoto } from './personas/face-photo.js';
 export {

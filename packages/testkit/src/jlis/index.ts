@@ -12,6 +12,7 @@ export {
 export { type JlisServer, startJlisServer } from './jlis-server.js';
 export {
   type HolderRecord,
+  IdempotencyConflictError,
   type LatestBasicFourAnswer,
   MockJlis,
   type MockJlisOptions,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import type { MockJlis } from './mock-jlis.js';
+import { IdempotencyConflictError, type MockJlis } from './mock-jlis.js';
 import { ocspRequestHandler } from './ocsp-http.js';
 import { updateScriptToJson } from './renewal.js';
 import { crlReasons } from './revocation-registry.js';
@@ -13,6 +13,8 @@ export interface JlisServer {
   readonly server: Server;
   close(): Promise<void>;
 }
+
+const idempotencyKeySchema = z.string().min(1).max(200);
 
 const controlRoutes = {
   '/control/revoke': z.object({
@@ -30,12 +32,16 @@ const controlRoutes = {
   '/control/consent': z.object({ signSerial: z.string(), verifier: z.string().min(1) }),
   '/latest-basic-four': z.object({ signSerial: z.string(), verifier: z.string().min(1) }),
   '/renewal': z.object({
-    persona: z.string(),
+    /** Test shortcut; without it the holder is found by the auth certificate's serial, as at a real J-LIS. */
+    persona: z.string().optional(),
     current: z.object({ auth: z.base64(), sign: z.base64().nullable() }),
+    /** Alternative to the `Idempotency-Key` header. */
+    idempotencyKey: idempotencyKeySchema.optional(),
   }),
   '/renewal/confirm': z.object({
     scriptId: z.string(),
     answers: z.array(z.object({ sw: z.number().int().min(0).max(0xffff), data: z.base64() })),
+    idempotencyKey: idempotencyKeySchema.optional(),
   }),
 } as const;
 
@@ -45,14 +51,22 @@ const MAX_BODY = 64 * 1024;
 
 /**
  * The mock J-LIS on HTTP (127.0.0.1 only): OCSP (`/ocsp`, POST and GET), CRLs (`/crl/sign.crl`, `/crl/auth.crl`),
- * the latest-basic-four service (`POST /latest-basic-four`), renewal (`POST /renewal`, `POST /renewal/confirm`)
- * and a control API for tests (`POST /control/…`).
+ * the latest-basic-four service (`POST /latest-basic-four`), renewal (`POST /renewal`, `POST /renewal/confirm`,
+ * deduplicated by the `Idempotency-Key` header or an `idempotencyKey` body field) and a control API for tests
+ * (`POST /control/…`, `GET /control/stats` → `{ renewalRequests, renewalConfirmations }`).
  * Every JSON body is checked with a zod schema; a bad one gets 400 with the schema's complaint.
  */
 export async function startJlisServer(jlis: MockJlis, options: { port?: number } = {}): Promise<JlisServer> {
   const ocsp = ocspRequestHandler({ responder: jlis.responder });
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (path === '/control/stats') {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'GET only' });
+      return sendJson(res, 200, {
+        renewalRequests: jlis.renewalRequests,
+        renewalConfirmations: jlis.renewalConfirmations,
+      });
+    }
     if (path in controlRoutes) {
       handleControl(jlis, path as ControlPath, req, res).catch((error: unknown) =>
         sendJson(res, 500, { error: error instanceof Error ? error.message : 'internal error' }),
@@ -109,11 +123,20 @@ async function handleControl(jlis: MockJlis, path: ControlPath, req: IncomingMes
         return sendJson(res, 200, { ok: true });
       }
       case '/renewal': {
-        const { persona, current } = parsed.data as z.infer<(typeof controlRoutes)['/renewal']>;
-        const renewal = await jlis.renew(persona, {
+        const { persona, current, idempotencyKey } = parsed.data as z.infer<
+          (typeof controlRoutes)['/renewal']
+        >;
+        const header = idempotencyKeySchema.safeParse(req.headers['idempotency-key']);
+        const key = header.success ? header.data : idempotencyKey;
+        const certificates = {
           auth: fromBase64(current.auth),
           sign: current.sign === null ? null : fromBase64(current.sign),
-        });
+        };
+        const options = key === undefined ? {} : { idempotencyKey: key };
+        const renewal =
+          persona === undefined
+            ? await jlis.renewByCertificate(certificates, options)
+            : await jlis.renew(persona, certificates, options);
         return sendJson(res, 200, updateScriptToJson(renewal.script));
       }
       case '/renewal/confirm': {
@@ -132,6 +155,7 @@ async function handleControl(jlis: MockJlis, path: ControlPath, req: IncomingMes
   } catch (error) {
     // Unknown persona or serial: the caller's mistake, not the server's.
     if (error instanceof RangeError) return sendJson(res, 404, { error: error.message });
+    if (error instanceof IdempotencyConflictError) return sendJson(res, 409, { error: error.message });
     throw error;
   }
 }

@@ -21,6 +21,11 @@ import {
 import { type CrlReason, normalizeSerialHex, RevocationRegistries } from './revocation-registry.js';
 import { defaultCardId } from './update-protocol.js';
 
+/** An idempotency key re-used for a different request: the caller's mistake (HTTP 409). */
+export class IdempotencyConflictError extends Error {
+  override readonly name = 'IdempotencyConflictError';
+}
+
 /** What J-LIS knows of one card holder: the current basic four, the live serials, and every certificate change. */
 const holderSchema = z.object({
   persona: personaSchema,
@@ -70,6 +75,12 @@ export class MockJlis {
   private readonly holders = new Map<string, HolderRecord>();
   /** Renewals whose scripts are out at a booth, by script id (kept in memory: a restart means a new script). */
   private readonly pendingRenewals = new Map<string, { personaId: string; renewal: Renewal }>();
+  /** Renewals by the caller's idempotency key: a retried request gets the same script and renews nothing more. */
+  private readonly renewalsByKey = new Map<string, { authSerial: string; renewal: Promise<Renewal> }>();
+  /** Outcomes of activated scripts, so a retried confirmation gets the same answer instead of "unknown script". */
+  private readonly activations = new Map<string, ActivationResult>();
+  #renewalRequests = 0;
+  #renewalConfirmations = 0;
 
   private constructor(
     readonly cas: JpkiTestCaPair,
@@ -209,11 +220,68 @@ export class MockJlis {
     };
   }
 
+  /** Distinct renewals produced (a request replayed with the same idempotency key is not counted). */
+  get renewalRequests(): number {
+    return this.#renewalRequests;
+  }
+
+  /** Distinct activations confirmed (a replayed confirmation of an activated script is not counted). */
+  get renewalConfirmations(): number {
+    return this.#renewalConfirmations;
+  }
+
+  /** The holder whose current user-authentication certificate has this serial (any hex form). */
+  holderByAuthSerial(serialHex: string): HolderRecord | undefined {
+    const serial = normalizeSerialHex(serialHex);
+    for (const holder of this.holders.values()) if (holder.authSerial === serial) return holder;
+    return undefined;
+  }
+
+  /**
+   * W1.4 as a real J-LIS sees it: the holder is found by the card's current auth certificate (J-LIS knows no
+   * persona ids). With an `idempotencyKey`, a repeated request returns the first renewal (same script) and renews
+   * nothing more; the same key with another card is refused.
+   */
+  async renewByCertificate(
+    current: { auth: Uint8Array; sign: Uint8Array | null },
+    options: { idempotencyKey?: string } = {},
+  ): Promise<Renewal> {
+    const authSerial = normalizeSerialHex(new X509Certificate(current.auth).serialNumber);
+    const holder = this.holderByAuthSerial(authSerial);
+    if (!holder) throw new RangeError('J-LIS issued no current certificate with that serial');
+    return this.renew(holder.persona.id, current, options);
+  }
+
   /**
    * W1 renewal: new keys and certificates for the holder's card and the update script that installs them. The old
-   * certificates stay valid until `confirmRenewal` sees the card's authentic activation receipt.
+   * certificates stay valid until `confirmRenewal` sees the card's authentic activation receipt. With an
+   * `idempotencyKey` a repeated request returns the first renewal.
    */
-  async renew(personaId: string, current: { auth: Uint8Array; sign: Uint8Array | null }): Promise<Renewal> {
+  async renew(
+    personaId: string,
+    current: { auth: Uint8Array; sign: Uint8Array | null },
+    options: { idempotencyKey?: string } = {},
+  ): Promise<Renewal> {
+    const key = options.idempotencyKey;
+    if (key === undefined) return this.produceRenewal(personaId, current);
+    const authSerial = normalizeSerialHex(new X509Certificate(current.auth).serialNumber);
+    const earlier = this.renewalsByKey.get(key);
+    if (earlier) {
+      if (earlier.authSerial !== authSerial)
+        throw new IdempotencyConflictError('the idempotency key was used for another card');
+      return earlier.renewal;
+    }
+    // The promise is kept at once, so a concurrent retry with the same key waits for this renewal.
+    const renewal = this.produceRenewal(personaId, current);
+    this.renewalsByKey.set(key, { authSerial, renewal });
+    renewal.catch(() => this.renewalsByKey.delete(key));
+    return renewal;
+  }
+
+  private async produceRenewal(
+    personaId: string,
+    current: { auth: Uint8Array; sign: Uint8Array | null },
+  ): Promise<Renewal> {
     const holder = this.holder(personaId);
     holder.scriptCounter += 1;
     const renewal = await renewCertificates({
@@ -226,13 +294,17 @@ export class MockJlis {
       now: this.now(),
     });
     this.pendingRenewals.set(renewal.script.scriptId, { personaId, renewal });
+    this.#renewalRequests += 1;
     this.save();
     return renewal;
   }
 
   /** The booth's report of the card's answers: on an authentic activation the old certificates are revoked as superseded. */
   confirmRenewal(scriptId: string, answers: readonly UpdateAnswer[]): ActivationResult {
-    const pending = this.pendingRenewals.get(scriptId);
+    const id = scriptId.toUpperCase();
+    const done = this.activations.get(id);
+    if (done) return done;
+    const pending = this.pendingRenewals.get(id);
     if (!pending) throw new RangeError('no pending renewal with that script id');
     const result = confirmActivation({
       renewal: pending.renewal,
@@ -241,7 +313,9 @@ export class MockJlis {
       now: this.now(),
     });
     if (result.activated) {
-      this.pendingRenewals.delete(scriptId);
+      this.pendingRenewals.delete(id);
+      this.activations.set(id, result);
+      this.#renewalConfirmations += 1;
       const holder = this.holder(pending.personaId);
       const { auth, sign } = pending.renewal.certificates;
       holder.authSerial = normalizeSerialHex(auth.serialNumber);
