@@ -1,4 +1,4 @@
-import { faceDecisionSchema } from '@mynakit/face';
+import { faceDecisionSchema } from '@mynakit/face/browser';
 import { z } from 'zod';
 
 // The checks a booth application goes through on the server (W1.2–3, W1.6–7, W2.2, W2.5), as ports: the workflows
