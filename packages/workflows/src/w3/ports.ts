@@ -1,11 +1,41 @@
-import type { CertificateApplication } from './w3-workflow.js';
+import type { ApplicantEvidence, CertificateApplication } from './w3-workflow.js';
 
 /**
- * The outside world of W3, as the issuance server sees it. Both sides must dedupe by `idempotencyKey`: the outbox runs
- * an effect at least once (again after a crash), and the key makes the second run a no-op (one notification, one print).
+ * The outside world of W3, as the issuance server sees it. Remote sides must dedupe by `idempotencyKey`: the outbox
+ * runs an effect at least once (again after a crash), and the key makes the second run a no-op (one notification,
+ * one document, one print).
  */
 
-/** A print confirmation request to the device that applied (push notification, long-poll, …). */
+/** A challenge for the card's user-authentication key (W3.1). */
+export interface ApplicantChallenge {
+  readonly challengeId: string;
+  /** The exact bytes the card signs. */
+  readonly challenge: Uint8Array;
+  readonly expiresAt: Date;
+}
+
+/** The device's answer: the card's auth certificate and its signature over the challenge. */
+export interface ApplicantAuthResponse {
+  readonly challengeId: string;
+  /** DER user-authentication certificate read from the card. */
+  readonly certificate: Uint8Array;
+  /** PKCS#1 v1.5 signature over the challenge bytes. */
+  readonly signature: Uint8Array;
+  readonly hash?: 'SHA-256' | 'SHA-384' | 'SHA-512';
+}
+
+/**
+ * W3.1: authenticates the applicant with the card certificate. `authenticate` redeems the single-use challenge,
+ * verifies the signature against the certificate, validates the chain and checks revocation, failing closed; it
+ * throws a `JpkiError` (SIGNATURE_INVALID, CERTIFICATE_REVOKED, REVOCATION_UNDETERMINED, CHALLENGE_INVALID, …)
+ * on any failure and returns the evidence only on success.
+ */
+export interface ApplicantAuthenticator {
+  challenge(): Promise<ApplicantChallenge>;
+  authenticate(response: ApplicantAuthResponse): Promise<ApplicantEvidence>;
+}
+
+/** A print confirmation request to the device that applied (push notification, relay, …). */
 export interface PrintConfirmationRequest {
   readonly deviceId: string;
   /**
@@ -21,22 +51,29 @@ export interface PrintConfirmationRequest {
   readonly idempotencyKey: string;
 }
 
+/**
+ * Push towards the device (W3.5). Optional: a device can always long-poll `POST /w3/device/wait`, which reads the
+ * case itself; a push only makes the phone ask sooner.
+ */
 export interface DeviceNotifier {
   requestPrintConfirmation(request: PrintConfirmationRequest): Promise<void>;
 }
 
-/**
- * A print job for the kiosk that presented the number. The kiosk-side adapter fetches the certificate content from the
- * resident registry for this case; the workflow state itself never holds it.
- */
-export interface PrintJob {
-  readonly kioskId: string;
-  readonly caseId: string;
-  readonly application: CertificateApplication;
-  readonly idempotencyKey: string;
+/** An issued certificate document (住民票の写し, …) as the issuance server renders it for printing. */
+export interface IssuedDocument {
+  readonly documentId: string;
+  readonly mediaType: string;
+  readonly document: Uint8Array;
 }
 
-export interface KioskPrinter {
-  /** Resolves once the kiosk reports the printout done; throws to have the outbox retry (same key). */
-  print(job: PrintJob): Promise<{ readonly jobId: string }>;
+/**
+ * The certificate issuance server (証明書交付サーバ) that renders the document for an application. Dedupes by
+ * `idempotencyKey`: the same key returns the same document and issues once.
+ */
+export interface CertificateDocumentPort {
+  issue(input: {
+    caseId: string;
+    application: CertificateApplication;
+    idempotencyKey: string;
+  }): Promise<IssuedDocument>;
 }

@@ -2,18 +2,23 @@ import { z } from 'zod';
 import type { Decision, WorkflowDefinition } from '../engine/workflow.js';
 
 /**
- * W3 (受付番号 / 証明書自動交付) on the issuance server: one case per reception number.
+ * W3 (受付番号 / 証明書自動交付) on the issuance server: one case per reception number. A case starts only after the
+ * applicant signed a server challenge with the card's user-authentication key and the certificate was found valid
+ * and not revoked (W3.1); the state keeps that evidence (serial, revocation source and time), never a name.
  *
  *   applied ──kiosk-presented──▶ confirmation-requested ──device-confirmed──▶ printing ──print-succeeded──▶ printed
- *      ▲                              │        │
- *   awaiting-kiosk ◀─confirmation-timeout      └─device-declined──▶ declined
+ *      ▲                              │        │                               │ ▲
+ *   awaiting-kiosk ◀─confirmation-timeout      └─device-declined──▶ declined   └─┘ print-job-queued
  *
  * `applied`: stored, the number went back to the device, never presented yet. `awaiting-kiosk`: presented before, but
  * the device did not answer within the confirmation timeout. We go back (rather than expire) because an applicant who
  * missed the notification should not have to apply again; the number still dies at the application expiry, and every
- * presentation costs the kiosk a rate-limit token. `application-expired` ends every state except `printing` (the
- * print was committed when the device said "print"; it finishes). `printed`, `declined` and `expired` are final: the
- * number is dead (single use).
+ * presentation costs the kiosk a rate-limit token. `printing`: the device said "print"; the `send-to-kiosk` effect
+ * fetches the document from the certificate issuance server (証明書交付サーバ) and puts the print job into the
+ * presenting kiosk's mailbox, then `print-job-queued` records it; only the kiosk's acknowledgement (`print-succeeded`,
+ * naming that job) makes the case `printed`. `application-expired` ends every state except `printing` (the print was
+ * committed when the device said "print"; it finishes). `printed`, `declined` and `expired` are final: the number is
+ * dead (single use).
  */
 
 /** Identifiers of devices and kiosks: opaque, pseudonymous, never a name or a card number. */
@@ -79,6 +84,30 @@ export type W3Status = z.infer<typeof w3StatusSchema>;
 
 const isoDate = z.iso.datetime();
 
+/**
+ * W3.1 evidence: how the applicant was authenticated. The user-authentication certificate carries no name or basic
+ * four, so this is all there is to keep: its serial, its validity end, and the revocation answer that cleared it.
+ */
+export const applicantEvidenceSchema = z.strictObject({
+  method: z.literal('jpki-auth-signature'),
+  certificateSerial: z.string().regex(/^[0-9a-f]{1,64}$/),
+  certificateNotAfter: isoDate,
+  verifiedAt: isoDate,
+  revocation: z.strictObject({
+    status: z.literal('good'),
+    /** Which service answered (the deciding answer). */
+    source: z.enum(['ocsp', 'crl', 'other']),
+    checkedAt: isoDate,
+    /** OCSP producedAt or CRL thisUpdate: how fresh the answer was. */
+    issuedAt: isoDate.optional(),
+  }),
+});
+export type ApplicantEvidence = z.infer<typeof applicantEvidenceSchema>;
+
+/** Print jobs are named after their case (one print per case, ever), so the kiosk's ack leads back to the case. */
+export const w3JobIdSchema = z.string().regex(/^job-[0-9a-f]{64}$/);
+export const w3JobId = (caseId: string): string => `job-${caseId.replace(/^w3-/, '')}`;
+
 /** One line of evidence per decision: what happened, when, and at which kiosk. */
 const w3HistoryEntrySchema = z.strictObject({
   at: isoDate,
@@ -100,6 +129,14 @@ export const w3StateSchema = z.strictObject({
   presentations: z.number().int().min(0),
   /** The kiosk of the current presentation (the one that prints). */
   kioskId: w3ActorIdSchema.optional(),
+  /** Until when the device may answer the current confirmation request. */
+  answerBy: isoDate.optional(),
+  /** W3.1: the applicant's card authentication. */
+  applicant: applicantEvidenceSchema,
+  /** The job in the kiosk's mailbox, once the document was fetched (W3.5). */
+  printJob: z
+    .strictObject({ jobId: w3JobIdSchema, documentId: z.string(), mediaType: z.string(), queuedAt: isoDate })
+    .optional(),
   history: z.array(w3HistoryEntrySchema),
 });
 export type W3State = z.infer<typeof w3StateSchema>;
@@ -108,7 +145,15 @@ export const w3EventSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('kiosk-presented'), kioskId: w3ActorIdSchema }),
   z.strictObject({ type: z.literal('device-confirmed'), deviceId: w3ActorIdSchema }),
   z.strictObject({ type: z.literal('device-declined'), deviceId: w3ActorIdSchema }),
-  z.strictObject({ type: z.literal('print-succeeded'), kioskId: w3ActorIdSchema }),
+  z.strictObject({
+    type: z.literal('print-job-queued'),
+    kioskId: w3ActorIdSchema,
+    jobId: w3JobIdSchema,
+    documentId: z.string().min(1).max(256),
+    mediaType: z.string().min(1).max(128),
+  }),
+  /** The kiosk acknowledged the printout of this job. */
+  z.strictObject({ type: z.literal('print-succeeded'), kioskId: w3ActorIdSchema, jobId: w3JobIdSchema }),
   /** Carries the presentation it belongs to, so a late timer of an earlier presentation changes nothing. */
   z.strictObject({ type: z.literal('confirmation-timeout'), presentation: z.number().int().positive() }),
   z.strictObject({ type: z.literal('application-expired') }),
@@ -128,6 +173,7 @@ export const w3EffectSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('send-to-kiosk'),
     kioskId: w3ActorIdSchema,
+    jobId: w3JobIdSchema,
     application: certificateApplicationSchema,
   }),
 ]);
@@ -138,6 +184,7 @@ export const w3InputSchema = z.strictObject({
   application: certificateApplicationSchema,
   expiryMs: z.number().int().positive(),
   confirmTimeoutMs: z.number().int().positive(),
+  applicant: applicantEvidenceSchema,
 });
 export type W3Input = z.infer<typeof w3InputSchema>;
 
@@ -178,7 +225,8 @@ function moved(
 
 export const certificateIssuanceWorkflow: WorkflowDefinition<W3State, W3Event, W3Effect, W3Input> = {
   name: 'certificate-issuance',
-  version: 1,
+  // 2: applicant evidence (W3.1), answerBy, print jobs through the kiosk mailbox.
+  version: 2,
   stateSchema: w3StateSchema,
   eventSchema: w3EventSchema,
   effectSchema: w3EffectSchema,
@@ -193,13 +241,14 @@ export const certificateIssuanceWorkflow: WorkflowDefinition<W3State, W3Event, W
         appliedAt: now.toISOString(),
         expiresAt: expiresAt.toISOString(),
         confirmTimeoutMs: input.confirmTimeoutMs,
+        applicant: input.applicant,
         presentations: 0,
         history: [],
       },
       timers: [{ key: W3_EXPIRY_TIMER, dueAt: expiresAt, event: { type: 'application-expired' } }],
     };
   },
-  decide(state, event, { now }): W3Decision {
+  decide(state, event, { now, caseId }): W3Decision {
     // Events that do not fit the state (a repeated feedback, a late timer, a second kiosk) change nothing.
     const same: W3Decision = { next: state };
     const expired = now.getTime() >= Date.parse(state.expiresAt);
@@ -218,6 +267,7 @@ export const certificateIssuanceWorkflow: WorkflowDefinition<W3State, W3Event, W
           next: moved(state, 'confirmation-requested', event, now, {
             presentations: presentation,
             kioskId: event.kioskId,
+            answerBy: answerBy.toISOString(),
           }),
           effects: [
             {
@@ -249,7 +299,12 @@ export const certificateIssuanceWorkflow: WorkflowDefinition<W3State, W3Event, W
           effects: [
             {
               idempotencyKey: W3_PRINT_KEY,
-              effect: { type: 'send-to-kiosk', kioskId: state.kioskId, application: state.application },
+              effect: {
+                type: 'send-to-kiosk',
+                kioskId: state.kioskId,
+                jobId: w3JobId(caseId),
+                application: state.application,
+              },
             },
           ],
           cancelTimers: [W3_CONFIRMATION_TIMER],
@@ -261,8 +316,27 @@ export const certificateIssuanceWorkflow: WorkflowDefinition<W3State, W3Event, W
           next: moved(state, 'declined', event, now),
           cancelTimers: [W3_CONFIRMATION_TIMER, W3_EXPIRY_TIMER],
         };
+      case 'print-job-queued':
+        if (state.status !== 'printing' || state.printJob !== undefined || event.kioskId !== state.kioskId)
+          return same;
+        return {
+          next: moved(state, 'printing', event, now, {
+            printJob: {
+              jobId: event.jobId,
+              documentId: event.documentId,
+              mediaType: event.mediaType,
+              queuedAt: now.toISOString(),
+            },
+          }),
+        };
       case 'print-succeeded':
-        if (state.status !== 'printing') return same;
+        // Only the presenting kiosk, for the job it was handed.
+        if (
+          state.status !== 'printing' ||
+          event.kioskId !== state.kioskId ||
+          state.printJob?.jobId !== event.jobId
+        )
+          return same;
         return { next: moved(state, 'printed', event, now), cancelTimers: [W3_EXPIRY_TIMER] };
       case 'confirmation-timeout':
         if (state.status !== 'confirmation-requested' || event.presentation !== state.presentations)

@@ -46,7 +46,8 @@ export interface W4HttpOptions {
 
 export type W4HttpHandler = (req: W4HttpRequest, res: W4HttpResponse) => void;
 
-function statusOfJpki(code: JpkiErrorCode): number {
+/** The HTTP status of a JPKI verification failure (shared by the W3 and W4 handlers). */
+export function statusOfJpki(code: JpkiErrorCode): number {
   switch (code) {
     case 'CHALLENGE_INVALID':
     case 'MALFORMED_CERTIFICATE':
