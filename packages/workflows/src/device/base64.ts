@@ -1,0 +1,17 @@
+// Base64 without Buffer, so the device clients run in browsers and webviews as they are.
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  // Chunks keep String.fromCharCode below the engines' argument limits for photo-sized inputs.
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
