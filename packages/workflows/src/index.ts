@@ -1,6 +1,7 @@
 // @mynakit/workflows: browser-safe entry (engine, interfaces). Stores with native or Node drivers live at
 // `@mynakit/workflows/sqlite` and `@mynakit/workflows/postgres`.
 
+export * from './adapters/index.js';
 export * from './checks/index.js';
 export {
   isWorkflowErrorCode,
@@ -26,7 +27,9 @@ export {
   type WorkflowRuntimeOptions,
 } from './engine/runtime.js';
 export type {
+  CaseListQuery,
   CaseRecord,
+  CaseSummary,
   CommitResult,
   DueTimer,
   NewOutboxEffect,
@@ -44,6 +47,9 @@ export type {
 } from './engine/workflow.js';
 export * from './privacy/index.js';
 export * from './reception/index.js';
+export * from './review/index.js';
 export * from './stores/index.js';
+export * from './w1/index.js';
+export * from './w2/index.js';
 export * from './w3/index.js';
 export * from './w4/index.js';
