@@ -1,3 +1,4 @@
+import { isValidMyNumber } from '@mynakit/card';
 import type {
   EkycVerifier,
   IdentityResult,
@@ -7,15 +8,17 @@ import type {
   StatusMeaning,
 } from '@mynakit/jpki';
 import { z } from 'zod';
+import type { FaceCheckPort, FaceCheckResult } from '../checks/ports.js';
 import { EkycServiceError } from './errors.js';
+import type { MyNumberVault } from './my-number-vault.js';
 import type { AccountBindingStore, EvidenceStore } from './stores.js';
 
 /*
  * W4 eKYC on the business's server, over @mynakit/jpki's EkycVerifier: login with the user-authentication
  * certificate bound to an account (W4.2), identity verification with the signing certificate and its 7-year
  * evidence (W4.1), 現況確認 of the kept signing certificate (W4.3) and the latest basic four (W4.4).
- * Out of scope here: the optional face match (W4.5) lives in @mynakit/face, and My Number collection (W4.6) is
- * deliberately absent: nothing in this service reads, accepts or stores a My Number.
+ * Optional, each only when configured: a selfie match against the card's face photo (W4.5, through a FaceCheckPort)
+ * and My Number collection (W4.6, only with a MyNumberVault: without one every My Number is refused unread).
  */
 
 /** Customer ids are the business's own opaque ids: no personal data in them (they reach logs and URLs). */
@@ -43,6 +46,18 @@ export const loginRequestSchema = signedResponseSchema
 export const identityStartRequestSchema = z.object({ transaction: z.string().min(1).max(1000) }).strict();
 export const identityRequestSchema = signedResponseSchema.extend({ customerId: customerIdSchema }).strict();
 export const customerRequestSchema = z.object({ customerId: customerIdSchema }).strict();
+/** W4.5: the selfie (JPEG/PNG) and the card's chip photo (JPEG 2000, read by the app from the 券面AP), base64. */
+export const selfieRequestSchema = z
+  .object({
+    customerId: customerIdSchema,
+    selfie: z.base64().max(6 * 1024 * 1024),
+    cardPhoto: z.base64().max(64 * 1024),
+  })
+  .strict();
+/** W4.6: the My Number as read from the 券面事項入力補助AP. Checked in the service, never echoed. */
+export const myNumberRequestSchema = z
+  .object({ customerId: customerIdSchema, myNumber: z.string().max(32) })
+  .strict();
 
 export type SignedResponseBody = z.infer<typeof signedResponseSchema>;
 
@@ -54,6 +69,13 @@ export interface EkycServiceOptions {
   readonly latestBasicFour?: LatestBasicFourPort;
   /** This business's id at J-LIS: the holder's consent for 新4情報 names it. */
   readonly verifierId: string;
+  /** W4.5: compares a selfie with the card's face photo; without it `matchSelfie` fails. */
+  readonly faceCheck?: FaceCheckPort;
+  /**
+   * W4.6: only a business the law allows to collect My Numbers configures a vault. Without one (the default)
+   * `collectMyNumber` refuses without looking at the value.
+   */
+  readonly myNumberVault?: MyNumberVault;
   readonly clock?: () => Date;
 }
 
@@ -89,6 +111,16 @@ export interface RecheckOutcome {
   readonly meaning: StatusMeaning;
   readonly reason?: string;
   readonly revokedAt?: string;
+}
+
+export interface SelfieOutcome {
+  readonly customerId: string;
+  /** `match`, `no-match` or `unusable` (the selfie failed a quality gate); no history, so never `hold`. */
+  readonly outcome: FaceCheckResult['outcome'];
+  readonly score: number | null;
+  readonly threshold: number | null;
+  readonly qualityFailures: readonly string[];
+  readonly checkedAt: string;
 }
 
 export type LatestOutcome = {
@@ -205,6 +237,51 @@ export class EkycService {
     const signSerial = record.evidence.serialNumber;
     const result = await port.latestBasicFour(signSerial, this.options.verifierId);
     return { customerId, signSerial, ...result };
+  }
+
+  /**
+   * W4.5: a selfie against the card's face photo (stolen-card fraud). Only for a customer whose identity was
+   * verified. Neither photo is stored: the answer (scores and threshold) is the evidence the caller keeps.
+   */
+  async matchSelfie(input: {
+    customerId: string;
+    selfie: Uint8Array;
+    cardPhoto: Uint8Array;
+  }): Promise<SelfieOutcome> {
+    const faceCheck = this.options.faceCheck;
+    if (faceCheck === undefined) {
+      throw new EkycServiceError('SELFIE_MATCH_NOT_CONFIGURED', 'no face check is configured');
+    }
+    await this.requireEvidence(input.customerId);
+    const result = await faceCheck.compare({ live: input.selfie, card: input.cardPhoto, history: [] });
+    return {
+      customerId: input.customerId,
+      outcome: result.outcome,
+      score: result.decision?.scores.card ?? null,
+      threshold: result.decision?.thresholds.card ?? null,
+      qualityFailures: result.qualityFailures,
+      checkedAt: result.checkedAt,
+    };
+  }
+
+  /**
+   * W4.6: keep a verified customer's My Number in the vault — only when a vault is configured. The number is
+   * checked (12 digits, check digit) and never appears in an error, a log or an answer.
+   */
+  async collectMyNumber(input: {
+    customerId: string;
+    myNumber: string;
+  }): Promise<{ customerId: string; stored: true }> {
+    const vault = this.options.myNumberVault;
+    if (vault === undefined) {
+      throw new EkycServiceError('MY_NUMBER_COLLECTION_DISABLED', 'this service does not collect My Numbers');
+    }
+    await this.requireEvidence(input.customerId);
+    if (!/^[0-9]{12}$/.test(input.myNumber) || !isValidMyNumber(input.myNumber)) {
+      throw new EkycServiceError('MY_NUMBER_INVALID', 'not a valid My Number');
+    }
+    await vault.put(input.customerId, input.myNumber, this.now());
+    return { customerId: input.customerId, stored: true };
   }
 
   private async requireEvidence(customerId: string) {

@@ -8,6 +8,12 @@ export const ekycServiceErrorCodes = [
   'ACCOUNT_CONFLICT',
   /** `latest` was called but no latest-basic-four port was configured. */
   'LATEST_BASIC_FOUR_NOT_CONFIGURED',
+  /** W4.5: a selfie was sent but no face check is configured. */
+  'SELFIE_MATCH_NOT_CONFIGURED',
+  /** W4.6: a My Number was sent but this service does not collect them (no vault configured: the default). */
+  'MY_NUMBER_COLLECTION_DISABLED',
+  /** W4.6: not 12 digits with a valid check digit (the value itself is never echoed). */
+  'MY_NUMBER_INVALID',
 ] as const;
 export type EkycServiceErrorCode = (typeof ekycServiceErrorCodes)[number];
 

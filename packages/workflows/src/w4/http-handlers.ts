@@ -15,6 +15,8 @@ import {
   identityRequestSchema,
   identityStartRequestSchema,
   loginRequestSchema,
+  myNumberRequestSchema,
+  selfieRequestSchema,
 } from './ekyc-service.js';
 import { EkycServiceError, type EkycServiceErrorCode } from './errors.js';
 
@@ -40,6 +42,8 @@ export type W4HttpErrorCode = (typeof w4HttpErrorCodes)[number] | JpkiErrorCode 
 export interface W4HttpOptions {
   /** Largest accepted body (default 32 KiB: a certificate and a signature in base64 fit easily). */
   readonly maxBodyBytes?: number;
+  /** Largest accepted `/w4/selfie` body (default 8 MiB). */
+  readonly maxSelfieBodyBytes?: number;
   /** Called for unexpected failures (log the error's code/name, not the body). Defaults to nothing. */
   readonly onError?: (error: unknown) => void;
 }
@@ -86,7 +90,12 @@ function statusOfService(code: EkycServiceErrorCode): number {
     case 'ACCOUNT_CONFLICT':
       return 409;
     case 'LATEST_BASIC_FOUR_NOT_CONFIGURED':
+    case 'SELFIE_MATCH_NOT_CONFIGURED':
       return 501;
+    case 'MY_NUMBER_COLLECTION_DISABLED':
+      return 403;
+    case 'MY_NUMBER_INVALID':
+      return 400;
   }
 }
 
@@ -106,10 +115,14 @@ function challengeJson(challenge: { challengeId: string; toBeSigned: Uint8Array;
  * - `/w4/identity` `{ challengeId, certificate, signature, hash?, customerId }` → `{ customerId, evidenceId, basicFour, signSerial, retainUntil }`
  * - `/w4/recheck` `{ customerId }` → `{ status, meaning, signSerial, checkedAt, reason?, revokedAt? }`
  * - `/w4/latest` `{ customerId }` → `{ status: "no-consent" | "unchanged" | "updated", basicFour?, newSignSerial? }`
+ * - `/w4/selfie` `{ customerId, selfie, cardPhoto }` → `{ outcome, score, threshold, qualityFailures, checkedAt }` (W4.5)
+ * - `/w4/my-number` `{ customerId, myNumber }` → 201 `{ customerId, stored: true }` (W4.6; 403 unless enabled)
  * Failures are `{ "error": { "code", "message" } }` with the JpkiError or service code.
  */
 export function createW4HttpHandler(service: EkycService, options: W4HttpOptions = {}): W4HttpHandler {
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024;
+  // A selfie is the one large body; every other route keeps the small limit.
+  const maxSelfieBodyBytes = options.maxSelfieBodyBytes ?? 8 * 1024 * 1024;
   const routes: Record<string, (body: unknown) => Promise<[number, unknown]>> = {
     '/w4/login/start': async () => [200, challengeJson(await service.startLogin())],
     '/w4/login': async (body) => {
@@ -136,6 +149,21 @@ export function createW4HttpHandler(service: EkycService, options: W4HttpOptions
       200,
       await service.latest(parseJsonBody(customerRequestSchema, body).customerId),
     ],
+    '/w4/selfie': async (body) => {
+      const { customerId, selfie, cardPhoto } = parseJsonBody(selfieRequestSchema, body);
+      return [
+        200,
+        await service.matchSelfie({
+          customerId,
+          selfie: fromBase64(selfie),
+          cardPhoto: fromBase64(cardPhoto),
+        }),
+      ];
+    },
+    '/w4/my-number': async (body) => [
+      201,
+      await service.collectMyNumber(parseJsonBody(myNumberRequestSchema, body)),
+    ],
   };
 
   return (req, res) => {
@@ -152,7 +180,8 @@ export function createW4HttpHandler(service: EkycService, options: W4HttpOptions
     }
     void (async () => {
       try {
-        const [status, body] = await route(await readJsonBody(req, maxBodyBytes, { emptyBody: {} }));
+        const limit = path === '/w4/selfie' ? maxSelfieBodyBytes : maxBodyBytes;
+        const [status, body] = await route(await readJsonBody(req, limit, { emptyBody: {} }));
         sendJson(res, status, body);
       } catch (error) {
         if (error instanceof HttpFailure) {
@@ -178,6 +207,13 @@ export function createW4HttpHandler(service: EkycService, options: W4HttpOptions
       }
     })();
   };
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
 
 function toBase64(bytes: Uint8Array): string {

@@ -12,8 +12,11 @@ export {
   type LatestOutcome,
   type LoginOutcome,
   loginRequestSchema,
+  myNumberRequestSchema,
   type RecheckOutcome,
+  type SelfieOutcome,
   type SignedResponseBody,
+  selfieRequestSchema,
   signedResponseSchema,
 } from './ekyc-service.js';
 export { EkycServiceError, type EkycServiceErrorCode, ekycServiceErrorCodes } from './errors.js';
@@ -26,6 +29,13 @@ export {
   type W4HttpResponse,
   w4HttpErrorCodes,
 } from './http-handlers.js';
+export {
+  InMemoryMyNumberVault,
+  type MyNumberVault,
+  myNumberContext,
+  openMyNumber,
+  sealMyNumber,
+} from './my-number-vault.js';
 export {
   type AccountBinding,
   type AccountBindingStore,
