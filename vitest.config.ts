@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts', 'tests/**/*.test.ts'],
-          exclude: ['**/*.pcsc.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.pcsc.test.ts', 'tests/pack-install.test.ts', '**/node_modules/**'],
           // Some tests start the CLI or an HTTP server as a child process: generous on a busy 2-core machine.
           testTimeout: 30_000,
         },
@@ -28,6 +28,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // Packs every package and installs the tarballs with npm into a project outside the workspace (native
+        // dependencies compile there): minutes, and it needs the npm registry.
+        extends: true,
+        test: {
+          name: 'pack',
+          include: ['tests/pack-install.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
     ],

@@ -19,7 +19,7 @@ done
 # The PC/SC project runs after the unit project, not beside it: its virtual cards answer pcscd from a test
 # process, and a machine with two cores busy with unit tests makes them late.
 mkdir -p .tmp
-for project in unit pcsc; do
+for project in unit pcsc pack; do
   log "pnpm test --project $project"
   if ! pnpm exec vitest run --project "$project" --reporter=default --reporter=json \
     --outputFile.json=".tmp/vitest-$project.json"; then
@@ -29,7 +29,7 @@ done
 # One plain closing line that any CI can read, whatever vitest printed above.
 node -e 'const fs = require("fs");
   let passed = 0, failedCount = 0, skipped = 0;
-  for (const p of ["unit", "pcsc"]) {
+  for (const p of ["unit", "pcsc", "pack"]) {
     const file = `.tmp/vitest-${p}.json`;
     if (!fs.existsSync(file)) continue;
     const r = JSON.parse(fs.readFileSync(file, "utf8"));
