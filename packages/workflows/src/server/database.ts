@@ -1,0 +1,63 @@
+import type { WorkflowStore } from '../engine/store.js';
+import { PostgresHistoryPhotoIndex } from '../postgres/postgres-history-photo-index.js';
+import { PostgresMailbox } from '../postgres/postgres-mailbox.js';
+import { PostgresWorkflowStore } from '../postgres/postgres-store.js';
+import { PostgresAccountBindingStore, PostgresEvidenceStore } from '../postgres/postgres-w4-stores.js';
+import type { Keyring } from '../privacy/sealed-box.js';
+import { SqliteHistoryPhotoIndex } from '../sqlite/sqlite-history-photo-index.js';
+import { SqliteMailbox } from '../sqlite/sqlite-mailbox.js';
+import { SqliteWorkflowStore } from '../sqlite/sqlite-store.js';
+import { SqliteAccountBindingStore, SqliteEvidenceStore } from '../sqlite/sqlite-w4-stores.js';
+import type { HistoryPhotoIndex } from '../stores/history-photo-index.js';
+import type { Mailbox } from '../stores/mailbox.js';
+import type { AccountBindingStore, EvidenceStore } from '../w4/stores.js';
+
+/** Every durable store of the server, on one database (so one backup holds one consistent state). */
+export interface ServerDatabase {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly store: WorkflowStore;
+  readonly history: HistoryPhotoIndex;
+  readonly mailbox: Mailbox;
+  /** W4 account bindings and (sealed) identity evidence. */
+  readonly accounts: AccountBindingStore;
+  readonly evidence: EvidenceStore;
+  close(): Promise<void>;
+}
+
+/** Opens `sqlite:FILE` or `postgres://…` and migrates every store (idempotent, safe from several processes). */
+export async function openServerDatabase(
+  db: string,
+  options: { readonly keyring: Keyring; readonly postgresSchema?: string | undefined },
+): Promise<ServerDatabase> {
+  const { keyring } = options;
+  if (db.startsWith('sqlite:')) {
+    const store = await SqliteWorkflowStore.open(db.slice('sqlite:'.length));
+    const history = new SqliteHistoryPhotoIndex(store.database);
+    const mailbox = new SqliteMailbox(store.database);
+    const accounts = new SqliteAccountBindingStore(store.database);
+    const evidence = new SqliteEvidenceStore(store.database, { keyring });
+    try {
+      for (const part of [history, mailbox, accounts, evidence]) await part.migrate();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return { kind: 'sqlite', store, history, mailbox, accounts, evidence, close: () => store.close() };
+  }
+  const store = await PostgresWorkflowStore.connect(
+    db,
+    options.postgresSchema === undefined ? {} : { schema: options.postgresSchema },
+  );
+  try {
+    await store.migrate();
+    const history = new PostgresHistoryPhotoIndex(store.pool, { schema: store.schema });
+    const mailbox = new PostgresMailbox(store.pool, { schema: store.schema });
+    const accounts = new PostgresAccountBindingStore(store.pool, { schema: store.schema });
+    const evidence = new PostgresEvidenceStore(store.pool, { schema: store.schema, keyring });
+    for (const part of [history, mailbox, accounts, evidence]) await part.migrate();
+    return { kind: 'postgres', store, history, mailbox, accounts, evidence, close: () => store.close() };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
