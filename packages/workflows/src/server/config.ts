@@ -114,7 +114,16 @@ export const serverConfigSchema = z.strictObject({
       confirmTimeoutMs: 3 * 60_000,
       kioskRateLimit: { capacity: 10, refillPerSecond: 0.2 },
     }),
-  w4: z.strictObject({ verifierId: z.string().min(1).max(128) }).optional(),
+  w4: z
+    .strictObject({
+      verifierId: z.string().min(1).max(128),
+      /**
+       * W4.6: accept and keep (sealed) My Numbers. Off by default: turn it on only where the law allows this business
+       * to collect them (番号法 第9条: statutory procedures only).
+       */
+      collectMyNumber: z.boolean().default(false),
+    })
+    .optional(),
   retention: z
     .strictObject({
       /** Final cases, their photos, mailbox messages and history photos older than this are purged. */

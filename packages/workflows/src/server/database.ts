@@ -1,15 +1,18 @@
 import type { WorkflowStore } from '../engine/store.js';
 import { PostgresHistoryPhotoIndex } from '../postgres/postgres-history-photo-index.js';
 import { PostgresMailbox } from '../postgres/postgres-mailbox.js';
+import { PostgresMyNumberVault } from '../postgres/postgres-my-number-vault.js';
 import { PostgresWorkflowStore } from '../postgres/postgres-store.js';
 import { PostgresAccountBindingStore, PostgresEvidenceStore } from '../postgres/postgres-w4-stores.js';
 import type { Keyring } from '../privacy/sealed-box.js';
 import { SqliteHistoryPhotoIndex } from '../sqlite/sqlite-history-photo-index.js';
 import { SqliteMailbox } from '../sqlite/sqlite-mailbox.js';
+import { SqliteMyNumberVault } from '../sqlite/sqlite-my-number-vault.js';
 import { SqliteWorkflowStore } from '../sqlite/sqlite-store.js';
 import { SqliteAccountBindingStore, SqliteEvidenceStore } from '../sqlite/sqlite-w4-stores.js';
 import type { HistoryPhotoIndex } from '../stores/history-photo-index.js';
 import type { Mailbox } from '../stores/mailbox.js';
+import type { MyNumberVault } from '../w4/my-number-vault.js';
 import type { AccountBindingStore, EvidenceStore } from '../w4/stores.js';
 
 /** Every durable store of the server, on one database (so one backup holds one consistent state). */
@@ -21,6 +24,8 @@ export interface ServerDatabase {
   /** W4 account bindings and (sealed) identity evidence. */
   readonly accounts: AccountBindingStore;
   readonly evidence: EvidenceStore;
+  /** W4.6 sealed My Numbers; used only when `w4.collectMyNumber` is on. */
+  readonly myNumbers: MyNumberVault;
   close(): Promise<void>;
 }
 
@@ -36,13 +41,23 @@ export async function openServerDatabase(
     const mailbox = new SqliteMailbox(store.database);
     const accounts = new SqliteAccountBindingStore(store.database);
     const evidence = new SqliteEvidenceStore(store.database, { keyring });
+    const myNumbers = new SqliteMyNumberVault(store.database, { keyring });
     try {
-      for (const part of [history, mailbox, accounts, evidence]) await part.migrate();
+      for (const part of [history, mailbox, accounts, evidence, myNumbers]) await part.migrate();
     } catch (error) {
       await store.close();
       throw error;
     }
-    return { kind: 'sqlite', store, history, mailbox, accounts, evidence, close: () => store.close() };
+    return {
+      kind: 'sqlite',
+      store,
+      history,
+      mailbox,
+      accounts,
+      evidence,
+      myNumbers,
+      close: () => store.close(),
+    };
   }
   const store = await PostgresWorkflowStore.connect(
     db,
@@ -54,8 +69,18 @@ export async function openServerDatabase(
     const mailbox = new PostgresMailbox(store.pool, { schema: store.schema });
     const accounts = new PostgresAccountBindingStore(store.pool, { schema: store.schema });
     const evidence = new PostgresEvidenceStore(store.pool, { schema: store.schema, keyring });
-    for (const part of [history, mailbox, accounts, evidence]) await part.migrate();
-    return { kind: 'postgres', store, history, mailbox, accounts, evidence, close: () => store.close() };
+    const myNumbers = new PostgresMyNumberVault(store.pool, { schema: store.schema, keyring });
+    for (const part of [history, mailbox, accounts, evidence, myNumbers]) await part.migrate();
+    return {
+      kind: 'postgres',
+      store,
+      history,
+      mailbox,
+      accounts,
+      evidence,
+      myNumbers,
+      close: () => store.close(),
+    };
   } catch (error) {
     await store.close();
     throw error;

@@ -237,8 +237,9 @@ export async function createReferenceServer(
         evidence: database.evidence,
         latestBasicFour: new HttpLatestBasicFourPort(jlis.latestBasicFourUrl),
         verifierId: config.w4.verifierId,
-        // W4.5 selfie against the card photo, with the booth's face check; W4.6 (My Number) stays off.
+        // W4.5 selfie against the card photo, with the booth's face check; W4.6 only when explicitly enabled.
         ...(faceCheck !== undefined && { faceCheck }),
+        ...(config.w4.collectMyNumber && { myNumberVault: database.myNumbers }),
         clock,
       });
       const handler = createW4HttpHandler(service, { onError });
