@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,9 +48,11 @@ beforeAll(async () => {
     });
   }
   project = path.join(work, 'project');
+  // tsx runs the TypeScript examples, as an integrator who copied one would.
   await installTarballs(
     project,
     packed.map((p) => p.tarball),
+    ['tsx@^4.23.15'],
   );
   await copyFile(path.join(repoRoot, 'tests/support/pack-smoke.mjs'), path.join(project, 'smoke.mjs'));
 });
@@ -143,5 +145,27 @@ describe('installed from the tarballs into a fresh npm project', () => {
     ]);
     const personas = JSON.parse(stdout) as { id: string }[];
     expect(personas.map((p) => p.id)).toContain('taro');
+  });
+
+  it('runs the kiosk example (examples/kiosk, copied out of the workspace) against the installed packages', async () => {
+    const example = path.join(project, 'kiosk');
+    await cp(path.join(repoRoot, 'examples/kiosk'), example, {
+      recursive: true,
+      filter: (source) => !source.includes('node_modules') && !source.endsWith('package.json'),
+    });
+    const out = path.join(work, 'printouts');
+    // No source condition: the examples must run on the published dist.
+    const { stdout, stderr } = await runIn(example, process.execPath, [
+      '--import',
+      'tsx',
+      'main.ts',
+      '--mock',
+      '--out',
+      out,
+    ]);
+    expect(`${stdout}${stderr}`).toMatch(/^printed job \S+ to /m);
+    const files = await readdir(out);
+    expect(files).toHaveLength(1);
+    expect((await readFile(path.join(out, files[0]!))).subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 });

@@ -127,7 +127,7 @@ function npmEnv(): NodeJS.ProcessEnv {
 }
 
 /** A new npm project in `dir` with the tarballs installed from the npm registry's point of view. */
-export async function installTarballs(dir: string, tarballs: string[]): Promise<void> {
+export async function installTarballs(dir: string, tarballs: string[], extra: string[] = []): Promise<void> {
   await mkdir(dir, { recursive: true });
   const manifest = {
     name: 'mynakit-pack-install',
@@ -136,7 +136,7 @@ export async function installTarballs(dir: string, tarballs: string[]): Promise<
     allowScripts: Object.fromEntries(NATIVE_DEPENDENCIES.map((name) => [name, true])),
   };
   await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  await run('npm', ['install', '--no-audit', '--no-fund', ...tarballs], {
+  await run('npm', ['install', '--no-audit', '--no-fund', ...tarballs, ...extra], {
     cwd: dir,
     env: npmEnv(),
     maxBuffer: 64 * 1024 * 1024,
