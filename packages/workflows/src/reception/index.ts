@@ -1,5 +1,13 @@
 export { dammCheckDigit, isDammValid } from './damm.js';
-export { type RateDecision, type RateLimit, RateLimiter, rateLimitSchema } from './rate-limiter.js';
+export {
+  type AttemptThrottle,
+  type RateDecision,
+  type RateLimit,
+  RateLimiter,
+  rateLimitSchema,
+  type TokenBucket,
+  takeFromBucket,
+} from './rate-limiter.js';
 export {
   formatReceptionNumber,
   generateReceptionNumber,

@@ -15,11 +15,41 @@ export interface RateDecision {
 }
 
 /**
- * A token bucket per key (a kiosk id, a client address): the kiosk endpoint takes one token per reception-number
- * attempt, so enumeration is throttled to `refillPerSecond` per kiosk. In memory, per process: several server
- * processes each keep their own buckets, which multiplies the allowance by the process count (state it when sizing).
+ * Takes one attempt from `key`'s allowance. The kiosk endpoint takes one per reception-number attempt, so
+ * enumeration is throttled to `refillPerSecond` per kiosk. `RateLimiter` keeps buckets in memory (one process);
+ * `SqliteRateLimiter` / `PostgresRateLimiter` keep them in the database, so several server processes share one
+ * allowance instead of multiplying it.
  */
-export class RateLimiter {
+export interface AttemptThrottle {
+  take(key: string): RateDecision | Promise<RateDecision>;
+}
+
+export interface TokenBucket {
+  readonly tokens: number;
+  /** Epoch milliseconds of the last update. */
+  readonly at: number;
+}
+
+/** The token-bucket arithmetic every throttle shares: the bucket after one attempt at `now`, and the decision. */
+export function takeFromBucket(
+  limit: RateLimit,
+  bucket: TokenBucket | undefined,
+  now: number,
+): { bucket: TokenBucket; decision: RateDecision } {
+  const current = bucket ?? { tokens: limit.capacity, at: now };
+  // A clock that went backwards refills nothing (never a negative elapsed time).
+  const elapsed = Math.max(0, now - current.at);
+  const refilled = Math.min(limit.capacity, current.tokens + (elapsed / 1000) * limit.refillPerSecond);
+  if (refilled >= 1)
+    return { bucket: { tokens: refilled - 1, at: now }, decision: { allowed: true, retryAfterMs: 0 } };
+  return {
+    bucket: { tokens: refilled, at: now },
+    decision: { allowed: false, retryAfterMs: Math.ceil(((1 - refilled) / limit.refillPerSecond) * 1000) },
+  };
+}
+
+/** A token bucket per key, in memory: for one process (several processes each get the full allowance). */
+export class RateLimiter implements AttemptThrottle {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly limit: RateLimit;
 
@@ -31,18 +61,9 @@ export class RateLimiter {
   }
 
   take(key: string): RateDecision {
-    const now = this.clock();
-    const bucket = this.buckets.get(key) ?? { tokens: this.limit.capacity, at: now };
-    const refilled = Math.min(
-      this.limit.capacity,
-      bucket.tokens + ((now - bucket.at) / 1000) * this.limit.refillPerSecond,
-    );
-    if (refilled >= 1) {
-      this.buckets.set(key, { tokens: refilled - 1, at: now });
-      return { allowed: true, retryAfterMs: 0 };
-    }
-    this.buckets.set(key, { tokens: refilled, at: now });
-    return { allowed: false, retryAfterMs: Math.ceil(((1 - refilled) / this.limit.refillPerSecond) * 1000) };
+    const { bucket, decision } = takeFromBucket(this.limit, this.buckets.get(key), this.clock());
+    this.buckets.set(key, bucket);
+    return decision;
   }
 
   /** Drop full buckets (they carry no information), so the map does not grow with every client ever seen. */

@@ -2,12 +2,15 @@ import type { WorkflowStore } from '../engine/store.js';
 import { PostgresHistoryPhotoIndex } from '../postgres/postgres-history-photo-index.js';
 import { PostgresMailbox } from '../postgres/postgres-mailbox.js';
 import { PostgresMyNumberVault } from '../postgres/postgres-my-number-vault.js';
+import { PostgresRateLimiter } from '../postgres/postgres-rate-limiter.js';
 import { PostgresWorkflowStore } from '../postgres/postgres-store.js';
 import { PostgresAccountBindingStore, PostgresEvidenceStore } from '../postgres/postgres-w4-stores.js';
 import type { Keyring } from '../privacy/sealed-box.js';
+import type { AttemptThrottle, RateLimit } from '../reception/rate-limiter.js';
 import { SqliteHistoryPhotoIndex } from '../sqlite/sqlite-history-photo-index.js';
 import { SqliteMailbox } from '../sqlite/sqlite-mailbox.js';
 import { SqliteMyNumberVault } from '../sqlite/sqlite-my-number-vault.js';
+import { SqliteRateLimiter } from '../sqlite/sqlite-rate-limiter.js';
 import { SqliteWorkflowStore } from '../sqlite/sqlite-store.js';
 import { SqliteAccountBindingStore, SqliteEvidenceStore } from '../sqlite/sqlite-w4-stores.js';
 import type { HistoryPhotoIndex } from '../stores/history-photo-index.js';
@@ -26,6 +29,8 @@ export interface ServerDatabase {
   readonly evidence: EvidenceStore;
   /** W4.6 sealed My Numbers; used only when `w4.collectMyNumber` is on. */
   readonly myNumbers: MyNumberVault;
+  /** A throttle whose buckets live in the database, so every process shares one allowance per key. */
+  rateLimiter(limit: RateLimit, clock: () => number): Promise<AttemptThrottle>;
   close(): Promise<void>;
 }
 
@@ -56,6 +61,11 @@ export async function openServerDatabase(
       accounts,
       evidence,
       myNumbers,
+      async rateLimiter(limit, clock) {
+        const limiter = new SqliteRateLimiter(store.database, limit, clock);
+        await limiter.migrate();
+        return limiter;
+      },
       close: () => store.close(),
     };
   }
@@ -79,6 +89,11 @@ export async function openServerDatabase(
       accounts,
       evidence,
       myNumbers,
+      async rateLimiter(limit, clock) {
+        const limiter = new PostgresRateLimiter(store.pool, limit, { schema: store.schema, clock });
+        await limiter.migrate();
+        return limiter;
+      },
       close: () => store.close(),
     };
   } catch (error) {

@@ -18,7 +18,6 @@ import { FilePhotoStore } from '../privacy/file-photo-store.js';
 import type { PhotoStore } from '../privacy/photo-store.js';
 import { createRedactingLogger, jsonLinesSink, type RedactingLogger } from '../privacy/redacting-logger.js';
 import { Keyring } from '../privacy/sealed-box.js';
-import { RateLimiter } from '../reception/rate-limiter.js';
 import type { RenewalPort } from '../w1/ports.js';
 import type { AdminServerPort } from '../w2/ports.js';
 import { w3EffectHandlers } from '../w3/effect-handlers.js';
@@ -208,7 +207,7 @@ export async function createReferenceServer(
         clock,
         expiryMs: config.w3.expiryMs,
         confirmTimeoutMs: config.w3.confirmTimeoutMs,
-        rateLimiter: new RateLimiter(config.w3.kioskRateLimit, () => clock().getTime()),
+        rateLimiter: await database.rateLimiter(config.w3.kioskRateLimit, () => clock().getTime()),
         pepper,
       });
       addHandlers(w3EffectHandlers({ documents, mailbox: database.mailbox, keyring, clock }));

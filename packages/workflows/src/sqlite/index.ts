@@ -3,5 +3,6 @@
 export { SqliteHistoryPhotoIndex } from './sqlite-history-photo-index.js';
 export { SqliteMailbox } from './sqlite-mailbox.js';
 export { SqliteMyNumberVault } from './sqlite-my-number-vault.js';
+export { SqliteRateLimiter } from './sqlite-rate-limiter.js';
 export { type SqliteStoreOptions, SqliteWorkflowStore } from './sqlite-store.js';
 export { SqliteAccountBindingStore, SqliteEvidenceStore } from './sqlite-w4-stores.js';

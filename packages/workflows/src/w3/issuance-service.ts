@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { WorkflowError } from '../engine/errors.js';
 import type { WorkflowRuntime } from '../engine/runtime.js';
 import type { Keyring } from '../privacy/sealed-box.js';
-import type { RateLimiter } from '../reception/rate-limiter.js';
+import type { AttemptThrottle } from '../reception/rate-limiter.js';
 import {
   generateReceptionNumber,
   parseReceptionNumber,
@@ -131,7 +131,7 @@ export interface IssuanceServiceOptions {
   /** How long the device has to answer a print confirmation request (e.g. 3 min). */
   readonly confirmTimeoutMs: number;
   /** Throttles presentations per kiosk (one token per attempt, valid or not). */
-  readonly rateLimiter: RateLimiter;
+  readonly rateLimiter: AttemptThrottle;
   /** A secret kept outside the database that turns the case-id digest into an HMAC (see `w3CaseId`). */
   readonly pepper?: Uint8Array;
   /** Random source for reception numbers (default WebCrypto). */
@@ -167,7 +167,7 @@ export class IssuanceService {
   private readonly clock: () => Date;
   private readonly expiryMs: number;
   private readonly confirmTimeoutMs: number;
-  private readonly rateLimiter: RateLimiter;
+  private readonly rateLimiter: AttemptThrottle;
   private readonly pepper: Uint8Array | undefined;
   private readonly random: RandomBytes | undefined;
   private readonly pollIntervalMs: number;
@@ -241,7 +241,7 @@ export class IssuanceService {
   async present(request: { kioskId: string; receptionNumber: string }): Promise<PresentResult> {
     const kioskId = w3ActorIdSchema.parse(request.kioskId);
     const typed = typedNumberSchema.parse(request.receptionNumber);
-    const rate = this.rateLimiter.take(`kiosk:${kioskId}`);
+    const rate = await this.rateLimiter.take(`kiosk:${kioskId}`);
     if (!rate.allowed) return { outcome: 'rate-limited', retryAfterMs: rate.retryAfterMs };
     const found = await this.findLiveCase(typed);
     if (found === null) return notAvailable;
