@@ -137,10 +137,4 @@ describe('mynakit testkit vcard', () => {
     expect(transcript).toContain('[redacted pin]');
     expect(transcript).not.toContain(Buffer.from('8642').toString('hex').toUpperCase());
   });
-
-  it('mynakit demo runs end to end and exits 0', async () => {
-    const result = await runCli(['demo', '--json']);
-    expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout).authSignatureVerified).toBe(true);
-  });
 });

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { cardInfoCommand } from './commands/card-info.js';
 import { CERTIFICATE_CHOICES, certReadCommand } from './commands/cert-read.js';
-import { demoCommand } from './commands/demo.js';
+import { DEMO_DEFAULT_PORT, DEMO_DEFAULT_REPORT, demoCommand } from './commands/demo.js';
 import { pinStatusCommand } from './commands/pin-status.js';
 import { readersCommand } from './commands/readers.js';
 import { HASH_CHOICES, signCommand } from './commands/sign.js';
@@ -150,11 +150,50 @@ export function buildProgram(): Command {
         (await import('./commands/face-calibrate.js')).faceCalibrateCommand(options),
     );
 
+  const server = program
+    .command('server')
+    .description('run the reference server (W1-W4 behind API keys, review page); prints its URL')
+    .option('--db <url>', 'sqlite:FILE or postgres://… (overrides the config file)')
+    .option(
+      '--config <file>',
+      'JSON config file (serverConfigSchema): keyring, pepper, apiKeys, jlis, face, w2, w3, w4, tls, …',
+    )
+    .option('--port <n>', 'TCP port (0 = any free port)')
+    .option('--host <h>', 'address to listen on (default 127.0.0.1)')
+    .option('--data-dir <dir>', 'where encrypted photos are kept (overrides the config file)')
+    .action(
+      async (options: { db?: string; config?: string; port?: string; host?: string; dataDir?: string }) =>
+        (await import('./commands/server.js')).serverCommand(options),
+    );
+  server
+    .command('keygen')
+    .description('a new API key and its config entry (SHA-256 only), or --secrets for a keyring and pepper')
+    .addOption(
+      new Option('--role <role>', 'booth | kiosk | municipality | ekyc').choices([
+        'booth',
+        'kiosk',
+        'municipality',
+        'ekyc',
+      ]),
+    )
+    .option('--id <id>', 'the actor id (booth id, kiosk id, reviewer id)')
+    .option('--secrets', 'print a fresh sealing keyring and pepper instead')
+    .action(async (options: { role?: string; id?: string; secrets?: boolean }) =>
+      (await import('./commands/server.js')).serverKeygenCommand(options),
+    );
+
   program
     .command('demo')
-    .description('start a virtual card on pcscd and show what the SDK reads from it')
-    .option('--persona <id>', 'which persona', 'taro')
-    .option('--json')
+    .description(
+      'W1-W4 end to end: mock J-LIS, reference server on SQLite, virtual cards on pcscd; writes an HTML report',
+    )
+    .option(
+      '--port <n>',
+      'vpcd port of the reader to use (35964 = "Virtual PCD 00 01")',
+      String(DEMO_DEFAULT_PORT),
+    )
+    .option('--report <file>', 'where to write the HTML report', DEMO_DEFAULT_REPORT)
+    .option('--json', 'print one JSON document (timeline and outcomes) instead of the timeline')
     .action(demoCommand);
 
   return program;
