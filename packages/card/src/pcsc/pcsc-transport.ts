@@ -211,7 +211,12 @@ export class PcscTransport implements Transport {
   }
 
   #onReader(reader: PcscLiteReader): void {
-    if (this.#closed) return;
+    if (this.#closed) {
+      // A reader reported while close() runs has a watcher thread of its own: stop it too, or the process never
+      // exits. Not from inside pcsclite's callback (close joins the thread).
+      setImmediate(() => reader.close());
+      return;
+    }
     const entry: ReaderEntry = {
       reader,
       present: false,
