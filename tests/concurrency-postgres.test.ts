@@ -14,7 +14,6 @@ import {
   startJlisServer,
   startMockIssuanceServer,
 } from '@mynakit/testkit';
-import { generateKeyBase64 } from '@mynakit/workflows';
 import {
   BoothClient,
   type CameraPort,
@@ -26,6 +25,7 @@ import {
 import { PostgresWorkflowStore } from '@mynakit/workflows/postgres';
 import { generateApiKey, type ServerConfigInput } from '@mynakit/workflows/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mockJlisConfig, testKeyring } from './support/server-config.js';
 import { livePhotoPng, persona } from './support/server-fixture.js';
 import {
   type ServerProcess,
@@ -49,7 +49,6 @@ const CARDS = 4;
 const KIOSKS = 6;
 const RENEWALS = 6;
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const pick = <T>(items: readonly T[]): T => items[randomInt(items.length)]!;
 
 /** One APDU conversation at a time per card: a phone holds its card for the whole W3.1 exchange. */
@@ -119,17 +118,10 @@ describe('several server processes on one PostgreSQL: many W3 cases, none proces
       postgresSchema: schema,
       port: 0,
       dataDir: join(dir, 'shared-data'),
-      keyring: { current: 'k1', keys: [{ id: 'k1', key: generateKeyBase64() }] },
+      keyring: testKeyring(),
       pepper: randomBytes(32).toString('base64'),
       apiKeys: [...kiosks.map((k) => k.entry), boothKey.entry],
-      jlis: {
-        url: jlisServer.url,
-        trustAnchors: {
-          sign: [`base64:${b64(jlis.cas.sign.der)}`],
-          auth: [`base64:${b64(jlis.cas.auth.der)}`],
-        },
-        allowTestHierarchy: true,
-      },
+      jlis: mockJlisConfig(jlisServer.url, jlis),
       w3: { issuanceServerUrl: issuance.url, kioskRateLimit: { capacity: 1000, refillPerSecond: 100 } },
       worker: { intervalMs: 20, leaseMs: 30_000 },
     };

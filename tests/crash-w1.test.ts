@@ -11,13 +11,15 @@ import {
   normalizeSerialHex,
   startJlisServer,
 } from '@mynakit/testkit';
-import { generateKeyBase64, personKey } from '@mynakit/workflows';
+import { personKey } from '@mynakit/workflows';
 import { BoothClient, type CameraPort, ServerClient } from '@mynakit/workflows/device';
 import { generateApiKey } from '@mynakit/workflows/server';
-import { SqliteHistoryPhotoIndex, SqliteWorkflowStore } from '@mynakit/workflows/sqlite';
+import { SqliteHistoryPhotoIndex, type SqliteWorkflowStore } from '@mynakit/workflows/sqlite';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { settleAfterCrash } from './support/crash-recovery.js';
+import { mockJlisConfig, testKeyring } from './support/server-config.js';
 import { livePhotoPng, persona } from './support/server-fixture.js';
-import { freePort, SupervisedServer, waitUntil, writeServerSpec } from './support/server-process.js';
+import { freePort, SupervisedServer, writeServerSpec } from './support/server-process.js';
 
 // workflows.md, rules for every workflow: "Every state change is durable before it is acknowledged; a crash at any
 // point resumes without loss and without doing an external side effect twice (renewal requested once …)".
@@ -38,7 +40,6 @@ const W1_EFFECTS = [
 /** Events the effects feed back into the case, one per effect that has one. */
 const FED_BACK = ['certificate-checked', 'faces-compared', 'renewal-received', 'renewal-confirmed'];
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const serialOf = (der: Uint8Array) => normalizeSerialHex(new X509Certificate(der).serialNumber);
 
 const camera: CameraPort = {
@@ -84,17 +85,10 @@ describe.concurrent('Every state change is durable; a crash at any point resumes
             db: `sqlite:${dbFile}`,
             port: await freePort(),
             dataDir: join(dir, 'data'),
-            keyring: { current: 'k1', keys: [{ id: 'k1', key: generateKeyBase64() }] },
+            keyring: testKeyring(),
             pepper: pepper.toString('base64'),
             apiKeys: [boothKey.entry],
-            jlis: {
-              url: jlisServer.url,
-              trustAnchors: {
-                sign: [`base64:${b64(jlis.cas.sign.der)}`],
-                auth: [`base64:${b64(jlis.cas.auth.der)}`],
-              },
-              allowTestHierarchy: true,
-            },
+            jlis: mockJlisConfig(jlisServer.url, jlis),
             // A short lease: the item the killed process held is taken up again soon after the restart.
             worker: { intervalMs: 20, leaseMs: 1000 },
           },
@@ -145,15 +139,9 @@ describe.concurrent('Every state change is durable; a crash at any point resumes
 
           // The kill may come after the booth saw `completed` (add-history-photo runs last): wait for it and for
           // the restarted process to finish the outbox.
-          await waitUntil(() => server.crashes === 1, 'the injected crash');
-          await server.ready();
-          const opened = await SqliteWorkflowStore.open(dbFile, { migrate: false });
-          store = opened;
-          const pending = opened.database
-            .prepare("SELECT count(*) FROM outbox WHERE status = 'pending'")
-            .pluck();
-          await waitUntil(() => pending.get() === 0, 'an empty outbox');
-          await server.stop();
+          const opened = await settleAfterCrash(server, dbFile, (kept) => {
+            store = kept;
+          });
 
           // J-LIS: one renewal produced for this holder (the re-run carried the same idempotency key), one
           // activation (the superseded signing certificate).

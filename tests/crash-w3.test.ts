@@ -9,7 +9,6 @@ import {
   startJlisServer,
   startMockIssuanceServer,
 } from '@mynakit/testkit';
-import { generateKeyBase64 } from '@mynakit/workflows';
 import {
   isDeviceClientError,
   KioskClient,
@@ -18,8 +17,10 @@ import {
   ServerClient,
 } from '@mynakit/workflows/device';
 import { generateApiKey } from '@mynakit/workflows/server';
-import { SqliteMailbox, SqliteWorkflowStore } from '@mynakit/workflows/sqlite';
+import { SqliteMailbox, type SqliteWorkflowStore } from '@mynakit/workflows/sqlite';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { settleAfterCrash } from './support/crash-recovery.js';
+import { mockJlisConfig, testKeyring } from './support/server-config.js';
 import { persona } from './support/server-fixture.js';
 import { freePort, SupervisedServer, waitUntil, writeServerSpec } from './support/server-process.js';
 
@@ -55,8 +56,6 @@ const crashEnv = (point: CrashPoint): Record<string, string> =>
 /** Fed back or dispatched once per case on the way to `printed`. */
 const ONCE = ['kiosk-presented', 'device-confirmed', 'print-job-queued', 'print-succeeded'];
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-
 describe.concurrent('Every state change is durable; a crash at any point resumes without loss and without doing an external side effect twice (W3 issuance, server SIGKILLed)', () => {
   let root: string;
   let jlis: MockJlis;
@@ -88,17 +87,10 @@ describe.concurrent('Every state change is durable; a crash at any point resumes
           db: `sqlite:${dbFile}`,
           port: await freePort(),
           dataDir: join(dir, 'data'),
-          keyring: { current: 'k1', keys: [{ id: 'k1', key: generateKeyBase64() }] },
+          keyring: testKeyring(),
           pepper: Buffer.from(`crash-w3-pepper-${index}-0123456789`).toString('base64'),
           apiKeys: [kioskKey.entry],
-          jlis: {
-            url: jlisServer.url,
-            trustAnchors: {
-              sign: [`base64:${b64(jlis.cas.sign.der)}`],
-              auth: [`base64:${b64(jlis.cas.auth.der)}`],
-            },
-            allowTestHierarchy: true,
-          },
+          jlis: mockJlisConfig(jlisServer.url, jlis),
           w3: { issuanceServerUrl: issuance.url },
           worker: { intervalMs: 20, leaseMs: 1000 },
         },
@@ -166,15 +158,9 @@ describe.concurrent('Every state change is durable; a crash at any point resumes
         const caseId = `w3-${jobId.slice('job-'.length)}`;
 
         await settle('/w3/kiosk/printed');
-        await waitUntil(() => server.crashes === 1, 'the injected crash');
-        await server.ready();
-        const opened = await SqliteWorkflowStore.open(dbFile, { migrate: false });
-        store = opened;
-        const pending = opened.database
-          .prepare("SELECT count(*) FROM outbox WHERE status = 'pending'")
-          .pluck();
-        await waitUntil(() => pending.get() === 0, 'an empty outbox');
-        await server.stop();
+        const opened = await settleAfterCrash(server, dbFile, (kept) => {
+          store = kept;
+        });
 
         // Printed once: one document for this case at the issuance server, one printout at the kiosk.
         expect(printouts).toEqual([jobId]);

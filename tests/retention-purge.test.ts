@@ -11,7 +11,7 @@ import {
   startJlisServer,
   startMockIssuanceServer,
 } from '@mynakit/testkit';
-import { createRedactingLogger, generateKeyBase64, type LogRecord, personKey } from '@mynakit/workflows';
+import { createRedactingLogger, type LogRecord, personKey } from '@mynakit/workflows';
 import {
   BoothClient,
   type CameraPort,
@@ -22,6 +22,7 @@ import {
 import { createReferenceServer, generateApiKey, type ReferenceServer } from '@mynakit/workflows/server';
 import type { SqliteWorkflowStore } from '@mynakit/workflows/sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mockJlisConfig, testKeyring } from './support/server-config.js';
 import { FakeFaceCheck, livePhotoPng, persona } from './support/server-fixture.js';
 
 // workflows.md, rules for every workflow: "Personal data is minimal and protected: … photos and My Number are
@@ -30,7 +31,6 @@ import { FakeFaceCheck, livePhotoPng, persona } from './support/server-fixture.j
 // real booth, phone and kiosk clients, once at T0 and once 60 days later; `purge` at T0 + 100 days with a 90-day limit.
 
 const DAY = 24 * 60 * 60 * 1000;
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /** Every file under `dir`, recursively. */
 async function filesUnder(dir: string): Promise<string[]> {
@@ -77,17 +77,10 @@ describe('Personal data is minimal and protected: retention has a configurable l
         db: `sqlite:${join(dir, 'mynakit.sqlite')}`,
         port: 0,
         dataDir: join(dir, 'data'),
-        keyring: { current: 'k1', keys: [{ id: 'k1', key: generateKeyBase64() }] },
+        keyring: testKeyring(),
         pepper: pepper.toString('base64'),
         apiKeys: [booth.entry, kiosk.entry],
-        jlis: {
-          url: jlisServer.url,
-          trustAnchors: {
-            sign: [`base64:${b64(jlis.cas.sign.der)}`],
-            auth: [`base64:${b64(jlis.cas.auth.der)}`],
-          },
-          allowTestHierarchy: true,
-        },
+        jlis: mockJlisConfig(jlisServer.url, jlis),
         w3: { issuanceServerUrl: issuance.url },
         retention: { days: 90, intervalMs: 24 * 60 * 60_000 },
         worker: { intervalMs: 20, leaseMs: 30_000 },

@@ -9,7 +9,6 @@ import {
   createRedactingLogger,
   type FaceCheckPort,
   type FaceCheckResult,
-  generateKeyBase64,
   type LogRecord,
 } from '@mynakit/workflows';
 import { encodeRgbPng } from '@mynakit/workflows/node';
@@ -21,6 +20,7 @@ import {
   type ReferenceServerOptions,
   type ServerConfigInput,
 } from '@mynakit/workflows/server';
+import { mockJlisConfig, testKeyring } from './server-config.js';
 
 // The reference server on SQLite in a temp dir, the mock J-LIS, and a virtual card whose certificates and chip photo
 // a booth would send. The face check is a fake that answers what the test asks for (the real one is tested elsewhere).
@@ -140,17 +140,10 @@ export async function startServerFixture(
     db: `sqlite:${join(dir, 'mynakit.sqlite')}`,
     port: 0,
     dataDir: dir,
-    keyring: { current: 'k1', keys: [{ id: 'k1', key: generateKeyBase64() }] },
+    keyring: testKeyring(),
     pepper: randomBytes(32).toString('base64'),
     apiKeys: [...generated.map((g) => g.entry), otherBooth.entry],
-    jlis: {
-      url: jlisServer.url,
-      trustAnchors: {
-        sign: [`base64:${b64(jlis.cas.sign.der)}`],
-        auth: [`base64:${b64(jlis.cas.auth.der)}`],
-      },
-      allowTestHierarchy: true,
-    },
+    jlis: mockJlisConfig(jlisServer.url, jlis),
     w4: { verifierId: 'bank-1' },
     worker: { intervalMs: 20, leaseMs: 30_000 },
     ...options.config,

@@ -59,13 +59,7 @@ describe('Municipality review of held W1/W2 cases', () => {
 
   beforeEach(async () => {
     bed = await BoothBed.create();
-    const common = {
-      runtime: bed.runtime,
-      photos: bed.photos,
-      keyring: bed.keyring,
-      pepper: bed.pepper,
-      clock: bed.clock,
-    };
+    const common = bed.serviceOptions();
     renewals = new RenewalService(common);
     registrations = new RegistrationService(common);
     review = new ReviewService({
@@ -74,13 +68,7 @@ describe('Municipality review of held W1/W2 cases', () => {
       keyring: bed.keyring,
       browserImage: toBrowserImage,
     });
-    const ports = {
-      certificateCheck: bed.certificates,
-      faceCheck: bed.faces,
-      photos: bed.photos,
-      history: bed.history,
-      keyring: bed.keyring,
-    };
+    const ports = bed.checkPorts();
     const w1 = w1EffectHandlers({ ...ports, renewal: bed.renewal }) as EffectHandlers;
     const w2 = w2EffectHandlers({ ...ports, mode: 'admin-server', admin: bed.admin }) as EffectHandlers;
     handlers = byCasePrefix(w1, w2);

@@ -47,22 +47,10 @@ describe('W1/W2 booth HTTP handlers (node:http)', () => {
 
   beforeEach(async () => {
     bed = await BoothBed.create();
-    const common = {
-      runtime: bed.runtime,
-      photos: bed.photos,
-      keyring: bed.keyring,
-      pepper: bed.pepper,
-      clock: bed.clock,
-    };
+    const common = bed.serviceOptions();
     const w1 = createW1HttpHandler(new RenewalService(common));
     const w2 = createW2HttpHandler(new RegistrationService(common));
-    const ports = {
-      certificateCheck: bed.certificates,
-      faceCheck: bed.faces,
-      photos: bed.photos,
-      history: bed.history,
-      keyring: bed.keyring,
-    };
+    const ports = bed.checkPorts();
     const w1Effects = w1EffectHandlers({ ...ports, renewal: bed.renewal }) as EffectHandlers;
     const w2Effects = w2EffectHandlers({ ...ports, mode: 'local' }) as EffectHandlers;
     handlers = byCasePrefix(w1Effects, w2Effects);

@@ -45,21 +45,13 @@ describe('W1 renewal at a photo booth (server side)', () => {
   beforeEach(async () => {
     bed = await BoothBed.create();
     service = new RenewalService({
-      runtime: bed.runtime,
-      photos: bed.photos,
-      keyring: bed.keyring,
-      pepper: bed.pepper,
-      clock: bed.clock,
+      ...bed.serviceOptions(),
       reviewTimeoutMs: 7 * 24 * 3600_000,
       boothTimeoutMs: 30 * 60_000,
     });
     handlers = w1EffectHandlers({
-      certificateCheck: bed.certificates,
-      faceCheck: bed.faces,
+      ...bed.checkPorts(),
       renewal: bed.renewal,
-      photos: bed.photos,
-      history: bed.history,
-      keyring: bed.keyring,
       maxHistoryPhotos: 3,
     }) as EffectHandlers;
   });

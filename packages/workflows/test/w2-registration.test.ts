@@ -27,22 +27,12 @@ describe('W2 face-photo registration (server side)', () => {
     w2EffectHandlers({
       mode: 'admin-server',
       admin: bed.admin,
-      certificateCheck: bed.certificates,
-      faceCheck: bed.faces,
-      photos: bed.photos,
-      history: bed.history,
-      keyring: bed.keyring,
+      ...bed.checkPorts(),
     }) as EffectHandlers;
 
   beforeEach(async () => {
     bed = await BoothBed.create();
-    service = new RegistrationService({
-      runtime: bed.runtime,
-      photos: bed.photos,
-      keyring: bed.keyring,
-      pepper: bed.pepper,
-      clock: bed.clock,
-    });
+    service = new RegistrationService(bed.serviceOptions());
     handlers = adminHandlers();
   });
   afterEach(() => bed.close());
@@ -139,11 +129,7 @@ describe('W2 face-photo registration (server side)', () => {
   it('W2.3 (local mode): the server keeps the registered photo itself and sends nothing', async () => {
     const local = w2EffectHandlers({
       mode: 'local',
-      certificateCheck: bed.certificates,
-      faceCheck: bed.faces,
-      photos: bed.photos,
-      history: bed.history,
-      keyring: bed.keyring,
+      ...bed.checkPorts(),
     }) as EffectHandlers;
     const applied = await register(1);
     await bed.drain(local);

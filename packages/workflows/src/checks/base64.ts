@@ -1,7 +1,9 @@
-// Browser-safe base64 helpers (no Buffer): binary travels as base64 in JSON bodies and sealed blobs in states.
+// Browser-safe base64 helpers (no Buffer): binary travels as base64 in JSON bodies and sealed blobs in states, and
+// the device clients run in browsers and webviews as they are.
 
 export function toBase64(bytes: Uint8Array): string {
   let binary = '';
+  // Chunks keep String.fromCharCode below the engines' argument limits for photo-sized inputs.
   for (let i = 0; i < bytes.length; i += 0x8000) {
     binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }

@@ -88,6 +88,20 @@ export interface BoothCaseStarter {
   readonly clock: () => Date;
 }
 
+/** What the booth-facing services (W1 renewals, W2 registrations) are constructed with. */
+export interface BoothCaseServiceOptions {
+  readonly runtime: WorkflowRuntime;
+  /** Encrypted store for the live and card photos. */
+  readonly photos: PhotoStore;
+  /** Seals the basic four and the certificates kept in the case. */
+  readonly keyring: Keyring;
+  /** Secret kept outside the database for `personKey`. */
+  readonly pepper: Uint8Array;
+  readonly clock?: () => Date;
+  /** How long a held case waits for a reviewer (default 7 days). */
+  readonly reviewTimeoutMs?: number;
+}
+
 /**
  * Starts (or finds again) the case of a booth request. A retry with the same Idempotency-Key returns the existing
  * case; the same key with another body is IDEMPOTENCY_CONFLICT. Photos are stored before the case starts; when a

@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import type { Decision } from '../engine/workflow.js';
-import { type boothCaseStateFields, type EvidenceEntry, effectKey, REVIEW_TIMER } from './booth-case.js';
+import {
+  type BoothCaseInput,
+  type boothCaseStateFields,
+  type EvidenceEntry,
+  effectKey,
+  REVIEW_TIMER,
+} from './booth-case.js';
 
 // The check phase W1 and W2 share (W1.2–3, W1.6–7, W2.2, W2.5): certificate check → face check → pass, hold for a
 // reviewer, or reject. Pure functions used by both workflows' `decide`.
@@ -30,6 +36,38 @@ export function moved<S extends CommonState>(
       ...state.evidence,
       { at: now.toISOString(), event: event.type, from: state.status, to, ...evidence },
     ],
+  };
+}
+
+/** A new case (W1.1 / W2.1): `received`, with the certificate check as its first effect. */
+export function startCheckStep<I extends BoothCaseInput>(input: I, now: Date, caseId: string) {
+  return {
+    next: {
+      ...input,
+      status: 'received' as const,
+      appliedAt: now.toISOString(),
+      evidence: [{ at: now.toISOString(), event: 'applied', from: 'received', to: 'received' }],
+    },
+    effects: [
+      {
+        idempotencyKey: effectKey(caseId, 'check-certificate'),
+        effect: { type: 'check-certificate' as const, certificatesSealed: input.certificatesSealed },
+      },
+    ],
+  };
+}
+
+/** The effect that makes a completed case's live photo a history photo of the person (W1.6, W2.4). */
+export function addHistoryPhotoEffect(caseId: string, state: CommonState, kind: 'booth' | 'registered') {
+  return {
+    idempotencyKey: effectKey(caseId, 'add-history-photo'),
+    effect: {
+      type: 'add-history-photo' as const,
+      personKey: state.personKey,
+      photoId: state.livePhotoId,
+      kind,
+      capturedAt: state.capturedAt,
+    },
   };
 }
 

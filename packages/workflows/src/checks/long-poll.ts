@@ -17,3 +17,13 @@ export async function waitForVersion(
     await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
   }
 }
+
+/** The case now, or with `waitMs` > 0 long-polled until its version exceeds `since`. */
+export function loadOrWait(
+  load: () => Promise<CaseSnapshot>,
+  options: { since?: number; waitMs?: number },
+): Promise<CaseSnapshot> {
+  return options.waitMs !== undefined && options.waitMs > 0
+    ? waitForVersion(load, options.since ?? 0, options.waitMs)
+    : load();
+}

@@ -6,11 +6,12 @@ import {
   type MyNumberCard,
 } from '@mynakit/card';
 import { z } from 'zod';
+import { toBase64 } from '../checks/base64.js';
 import type { CardHolder } from '../checks/person-key.js';
 import { updateScriptCommands, updateScriptSchema } from '../w1/update-script.js';
-import { toBase64 } from './base64.js';
 import type { CameraPort } from './camera.js';
 import { Emitter } from './emitter.js';
+import { pollWaitSecondsOption, waitMsOption } from './poll-options.js';
 import type { ServerClient } from './server-client.js';
 
 export type BoothStep =
@@ -146,17 +147,8 @@ export class BoothClient extends Emitter<BoothEvents> {
     this.server = options.server;
     this.clock = options.clock ?? (() => new Date());
     this.lockGuard = options.lockGuard;
-    this.pollWaitSeconds = z
-      .number()
-      .int()
-      .min(0)
-      .max(30)
-      .parse(options.pollWaitSeconds ?? 25);
-    this.maxWaitMs = z
-      .number()
-      .int()
-      .positive()
-      .parse(options.maxWaitMs ?? 10 * 60_000);
+    this.pollWaitSeconds = pollWaitSecondsOption(options.pollWaitSeconds);
+    this.maxWaitMs = waitMsOption(options.maxWaitMs, 10 * 60_000);
   }
 
   /** W1: renew the card's certificates. */

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { fromBase64 } from './base64.js';
+import { fromBase64 } from '../checks/base64.js';
 import { Emitter } from './emitter.js';
 import { isDeviceClientError } from './errors.js';
+import { pollWaitSecondsOption, waitMsOption } from './poll-options.js';
 import type { ServerClient } from './server-client.js';
 
 /** A print job as the issuance server hands it to the kiosk that presented the number. */
@@ -94,17 +95,8 @@ export class KioskClient extends Emitter<KioskEvents> {
     super();
     this.server = options.server;
     this.printer = options.printer;
-    this.pollWaitSeconds = z
-      .number()
-      .int()
-      .min(0)
-      .max(30)
-      .parse(options.pollWaitSeconds ?? 25);
-    this.timeoutMs = z
-      .number()
-      .int()
-      .positive()
-      .parse(options.timeoutMs ?? 5 * 60_000);
+    this.pollWaitSeconds = pollWaitSecondsOption(options.pollWaitSeconds);
+    this.timeoutMs = waitMsOption(options.timeoutMs, 5 * 60_000);
     this.clock = options.clock ?? (() => new Date());
   }
 

@@ -1,7 +1,8 @@
 import type { LockGuardOptions, MyNumberCard } from '@mynakit/card';
 import { z } from 'zod';
+import { fromBase64, toBase64 } from '../checks/base64.js';
 import type { CertificateApplicationInput } from '../w3/w3-workflow.js';
-import { fromBase64, toBase64 } from './base64.js';
+import { pollWaitSecondsOption } from './poll-options.js';
 import type { ServerClient } from './server-client.js';
 
 /** The issuance server's request to confirm a print at a kiosk (W3.5). */
@@ -69,12 +70,7 @@ export class PhoneClient {
     this.server = options.server;
     this.deviceId = options.deviceId;
     this.lockGuard = options.lockGuard;
-    this.pollWaitSeconds = z
-      .number()
-      .int()
-      .min(0)
-      .max(30)
-      .parse(options.pollWaitSeconds ?? 25);
+    this.pollWaitSeconds = pollWaitSecondsOption(options.pollWaitSeconds);
     this.clock = options.clock ?? (() => new Date());
   }
 

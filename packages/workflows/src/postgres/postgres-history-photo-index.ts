@@ -5,8 +5,8 @@ import {
   historyPhotoEntrySchema,
 } from '../stores/history-photo-index.js';
 import { pageLimit } from '../stores/page-limit.js';
-import { migrateComponent, type PostgresComponentMigration } from './component-migrations.js';
-import { checkSchemaName } from './schema-name.js';
+import type { PostgresComponentMigration } from './component-migrations.js';
+import { PostgresComponent } from './postgres-component.js';
 
 const migrations: readonly PostgresComponentMigration[] = [
   {
@@ -41,26 +41,15 @@ interface EntryRow {
  * The HistoryPhotoIndex in the PostgreSQL workflow schema:
  * `new PostgresHistoryPhotoIndex(store.pool, { schema: store.schema })`, then `migrate()`.
  */
-export class PostgresHistoryPhotoIndex implements HistoryPhotoIndex {
-  readonly schema: string;
-  readonly #pool: pg.Pool;
-  readonly #s: string;
-
+export class PostgresHistoryPhotoIndex extends PostgresComponent implements HistoryPhotoIndex {
   constructor(pool: pg.Pool, options: { readonly schema?: string } = {}) {
-    this.#pool = pool;
-    this.schema = checkSchemaName(options.schema);
-    this.#s = `"${this.schema}"`;
-  }
-
-  /** Create or upgrade the table (idempotent; safe when several processes start at once). */
-  async migrate(): Promise<void> {
-    await migrateComponent(this.#pool, this.schema, 'history-photos', migrations);
+    super(pool, options.schema, 'history-photos', migrations);
   }
 
   async add(entry: HistoryPhotoEntry): Promise<void> {
     const e = historyPhotoEntrySchema.parse(entry);
-    await this.#pool.query(
-      `INSERT INTO ${this.#s}.history_photos (photo_id, person_key, kind, captured_at, captured_ts, case_id)
+    await this.pool.query(
+      `INSERT INTO ${this.s}.history_photos (photo_id, person_key, kind, captured_at, captured_ts, case_id)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (photo_id) DO NOTHING`,
       [e.photoId, e.personKey, e.kind, e.capturedAt, new Date(Date.parse(e.capturedAt)), e.caseId],
     );
@@ -71,8 +60,8 @@ export class PostgresHistoryPhotoIndex implements HistoryPhotoIndex {
     options: { kind?: HistoryPhotoEntry['kind']; limit?: number } = {},
   ): Promise<HistoryPhotoEntry[]> {
     const limit = pageLimit(options.limit, 20);
-    const result = await this.#pool.query<EntryRow>(
-      `SELECT photo_id, person_key, kind, captured_at, case_id FROM ${this.#s}.history_photos
+    const result = await this.pool.query<EntryRow>(
+      `SELECT photo_id, person_key, kind, captured_at, case_id FROM ${this.s}.history_photos
        WHERE person_key = $1 AND ($2::text IS NULL OR kind = $2)
        ORDER BY captured_ts DESC, photo_id COLLATE "C" DESC LIMIT $3`,
       [personKey, options.kind ?? null, limit],
@@ -81,8 +70,8 @@ export class PostgresHistoryPhotoIndex implements HistoryPhotoIndex {
   }
 
   async purgeBefore(before: Date): Promise<string[]> {
-    const result = await this.#pool.query<{ photo_id: string }>(
-      `DELETE FROM ${this.#s}.history_photos WHERE captured_ts < $1 RETURNING photo_id`,
+    const result = await this.pool.query<{ photo_id: string }>(
+      `DELETE FROM ${this.s}.history_photos WHERE captured_ts < $1 RETURNING photo_id`,
       [before],
     );
     return result.rows.map((row) => row.photo_id);

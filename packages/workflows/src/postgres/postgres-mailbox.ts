@@ -1,13 +1,8 @@
 import type pg from 'pg';
 import type { Mailbox, MailboxMessage } from '../stores/mailbox.js';
 import { pageLimit } from '../stores/page-limit.js';
-import {
-  inTransaction,
-  migrateComponent,
-  type PostgresComponentMigration,
-  toJson,
-} from './component-migrations.js';
-import { checkSchemaName } from './schema-name.js';
+import { inTransaction, type PostgresComponentMigration, toJson } from './component-migrations.js';
+import { PostgresComponent } from './postgres-component.js';
 
 const migrations: readonly PostgresComponentMigration[] = [
   {
@@ -41,31 +36,20 @@ interface MessageRow {
  * The Mailbox in the PostgreSQL workflow schema, shared by every server process:
  * `new PostgresMailbox(store.pool, { schema: store.schema })`, then `migrate()`.
  */
-export class PostgresMailbox implements Mailbox {
-  readonly schema: string;
-  readonly #pool: pg.Pool;
-  readonly #s: string;
-
+export class PostgresMailbox extends PostgresComponent implements Mailbox {
   constructor(pool: pg.Pool, options: { readonly schema?: string } = {}) {
-    this.#pool = pool;
-    this.schema = checkSchemaName(options.schema);
-    this.#s = `"${this.schema}"`;
-  }
-
-  /** Create or upgrade the table (idempotent; safe when several processes start at once). */
-  async migrate(): Promise<void> {
-    await migrateComponent(this.#pool, this.schema, 'mailbox', migrations);
+    super(pool, options.schema, 'mailbox', migrations);
   }
 
   async put(recipient: string, key: string, payload: unknown, now: Date): Promise<boolean> {
-    return inTransaction(this.#pool, async (client) => {
+    return inTransaction(this.pool, async (client) => {
       // Puts to one recipient take turns, so its seqs become visible in order: a sequence value drawn by a
       // transaction that commits later would otherwise slip under a poller's `after`.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `mynakit-mailbox:${this.schema}:${recipient}`,
       ]);
       const inserted = await client.query(
-        `INSERT INTO ${this.#s}.mailbox (recipient, key, payload, created_at) VALUES ($1, $2, $3::jsonb, $4)
+        `INSERT INTO ${this.s}.mailbox (recipient, key, payload, created_at) VALUES ($1, $2, $3::jsonb, $4)
          ON CONFLICT (recipient, key) DO NOTHING`,
         [recipient, key, toJson(payload), now],
       );
@@ -74,8 +58,8 @@ export class PostgresMailbox implements Mailbox {
   }
 
   async list(recipient: string, options: { after?: number; limit?: number } = {}): Promise<MailboxMessage[]> {
-    const result = await this.#pool.query<MessageRow>(
-      `SELECT seq, recipient, key, payload, created_at FROM ${this.#s}.mailbox
+    const result = await this.pool.query<MessageRow>(
+      `SELECT seq, recipient, key, payload, created_at FROM ${this.s}.mailbox
        WHERE recipient = $1 AND NOT acked AND seq > $2 ORDER BY seq LIMIT $3`,
       [recipient, options.after ?? 0, pageLimit(options.limit, 100)],
     );
@@ -83,8 +67,8 @@ export class PostgresMailbox implements Mailbox {
   }
 
   async get(recipient: string, key: string): Promise<MailboxMessage | null> {
-    const result = await this.#pool.query<MessageRow>(
-      `SELECT seq, recipient, key, payload, created_at FROM ${this.#s}.mailbox
+    const result = await this.pool.query<MessageRow>(
+      `SELECT seq, recipient, key, payload, created_at FROM ${this.s}.mailbox
        WHERE recipient = $1 AND key = $2 AND NOT acked`,
       [recipient, key],
     );
@@ -93,15 +77,15 @@ export class PostgresMailbox implements Mailbox {
   }
 
   async ack(recipient: string, key: string): Promise<boolean> {
-    const result = await this.#pool.query(
-      `UPDATE ${this.#s}.mailbox SET acked = true WHERE recipient = $1 AND key = $2 AND NOT acked`,
+    const result = await this.pool.query(
+      `UPDATE ${this.s}.mailbox SET acked = true WHERE recipient = $1 AND key = $2 AND NOT acked`,
       [recipient, key],
     );
     return result.rowCount === 1;
   }
 
   async purgeBefore(before: Date): Promise<number> {
-    const result = await this.#pool.query(`DELETE FROM ${this.#s}.mailbox WHERE created_at < $1`, [before]);
+    const result = await this.pool.query(`DELETE FROM ${this.s}.mailbox WHERE created_at < $1`, [before]);
     return result.rowCount ?? 0;
   }
 }

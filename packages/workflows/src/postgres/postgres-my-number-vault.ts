@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Keyring } from '../privacy/sealed-box.js';
 import { type MyNumberVault, openMyNumber, sealMyNumber } from '../w4/my-number-vault.js';
-import { migrateComponent, type PostgresComponentMigration } from './component-migrations.js';
-import { checkSchemaName } from './schema-name.js';
+import type { PostgresComponentMigration } from './component-migrations.js';
+import { PostgresComponent } from './postgres-component.js';
 
 const migrations: readonly PostgresComponentMigration[] = [
   {
@@ -22,42 +22,33 @@ const migrations: readonly PostgresComponentMigration[] = [
  * W4.6 My Numbers, sealed, in the PostgreSQL workflow schema:
  * `new PostgresMyNumberVault(store.pool, { schema: store.schema, keyring })`, then `migrate()`.
  */
-export class PostgresMyNumberVault implements MyNumberVault {
-  readonly schema: string;
-  readonly #pool: pg.Pool;
-  readonly #s: string;
+export class PostgresMyNumberVault extends PostgresComponent implements MyNumberVault {
   readonly #keyring: Keyring;
 
   constructor(pool: pg.Pool, options: { readonly schema?: string; readonly keyring: Keyring }) {
-    this.#pool = pool;
-    this.schema = checkSchemaName(options.schema);
-    this.#s = `"${this.schema}"`;
+    super(pool, options.schema, 'w4-my-numbers', migrations);
     this.#keyring = options.keyring;
-  }
-
-  async migrate(): Promise<void> {
-    await migrateComponent(this.#pool, this.schema, 'w4-my-numbers', migrations);
   }
 
   async put(customerId: string, myNumber: string, now: Date): Promise<void> {
     const sealed = await sealMyNumber(this.#keyring, customerId, myNumber);
-    await this.#pool.query(
-      `INSERT INTO ${this.#s}.w4_my_numbers (customer_id, sealed, stored_at) VALUES ($1, $2, $3)
+    await this.pool.query(
+      `INSERT INTO ${this.s}.w4_my_numbers (customer_id, sealed, stored_at) VALUES ($1, $2, $3)
        ON CONFLICT (customer_id) DO UPDATE SET sealed = excluded.sealed, stored_at = excluded.stored_at`,
       [customerId, Buffer.from(sealed), now],
     );
   }
 
   async has(customerId: string): Promise<boolean> {
-    const result = await this.#pool.query(`SELECT 1 FROM ${this.#s}.w4_my_numbers WHERE customer_id = $1`, [
+    const result = await this.pool.query(`SELECT 1 FROM ${this.s}.w4_my_numbers WHERE customer_id = $1`, [
       customerId,
     ]);
     return (result.rowCount ?? 0) > 0;
   }
 
   async reveal(customerId: string): Promise<string | null> {
-    const result = await this.#pool.query<{ sealed: Buffer }>(
-      `SELECT sealed FROM ${this.#s}.w4_my_numbers WHERE customer_id = $1`,
+    const result = await this.pool.query<{ sealed: Buffer }>(
+      `SELECT sealed FROM ${this.s}.w4_my_numbers WHERE customer_id = $1`,
       [customerId],
     );
     const row = result.rows[0];
@@ -65,7 +56,7 @@ export class PostgresMyNumberVault implements MyNumberVault {
   }
 
   async delete(customerId: string): Promise<boolean> {
-    const result = await this.#pool.query(`DELETE FROM ${this.#s}.w4_my_numbers WHERE customer_id = $1`, [
+    const result = await this.pool.query(`DELETE FROM ${this.s}.w4_my_numbers WHERE customer_id = $1`, [
       customerId,
     ]);
     return (result.rowCount ?? 0) > 0;

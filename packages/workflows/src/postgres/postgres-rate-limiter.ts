@@ -6,8 +6,8 @@ import {
   rateLimitSchema,
   takeFromBucket,
 } from '../reception/rate-limiter.js';
-import { migrateComponent, type PostgresComponentMigration } from './component-migrations.js';
-import { checkSchemaName } from './schema-name.js';
+import type { PostgresComponentMigration } from './component-migrations.js';
+import { PostgresComponent } from './postgres-component.js';
 
 const migrations: readonly PostgresComponentMigration[] = [
   {
@@ -27,10 +27,7 @@ const migrations: readonly PostgresComponentMigration[] = [
  * Token buckets in the PostgreSQL workflow schema: every server process shares one allowance per key (a kiosk gets
  * its attempts once, not once per process). `new PostgresRateLimiter(store.pool, limit, { schema: store.schema })`.
  */
-export class PostgresRateLimiter implements AttemptThrottle {
-  readonly schema: string;
-  readonly #pool: pg.Pool;
-  readonly #s: string;
+export class PostgresRateLimiter extends PostgresComponent implements AttemptThrottle {
   readonly #limit: RateLimit;
   readonly #clock: () => number;
 
@@ -39,30 +36,24 @@ export class PostgresRateLimiter implements AttemptThrottle {
     limit: RateLimit,
     options: { readonly schema?: string; readonly clock?: () => number } = {},
   ) {
-    this.#pool = pool;
-    this.schema = checkSchemaName(options.schema);
-    this.#s = `"${this.schema}"`;
+    super(pool, options.schema, 'rate-limits', migrations);
     this.#limit = rateLimitSchema.parse(limit);
     this.#clock = options.clock ?? Date.now;
   }
 
-  async migrate(): Promise<void> {
-    await migrateComponent(this.#pool, this.schema, 'rate-limits', migrations);
-  }
-
   async take(key: string): Promise<RateDecision> {
-    const client = await this.#pool.connect();
+    const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       // The row lock serialises attempts on one key across processes; a new key is created first so it can be locked.
       await client.query(
-        `INSERT INTO ${this.#s}.rate_limit_buckets (bucket_key, tokens, updated_at) VALUES ($1, $2, $3)
+        `INSERT INTO ${this.s}.rate_limit_buckets (bucket_key, tokens, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (bucket_key) DO NOTHING`,
         [key, this.#limit.capacity, this.#clock()],
       );
       const row = (
         await client.query<{ tokens: number; updated_at: string }>(
-          `SELECT tokens, updated_at FROM ${this.#s}.rate_limit_buckets WHERE bucket_key = $1 FOR UPDATE`,
+          `SELECT tokens, updated_at FROM ${this.s}.rate_limit_buckets WHERE bucket_key = $1 FOR UPDATE`,
           [key],
         )
       ).rows[0];
@@ -72,7 +63,7 @@ export class PostgresRateLimiter implements AttemptThrottle {
         this.#clock(),
       );
       await client.query(
-        `UPDATE ${this.#s}.rate_limit_buckets SET tokens = $2, updated_at = $3 WHERE bucket_key = $1`,
+        `UPDATE ${this.s}.rate_limit_buckets SET tokens = $2, updated_at = $3 WHERE bucket_key = $1`,
         [key, bucket.tokens, bucket.at],
       );
       await client.query('COMMIT');
@@ -87,7 +78,7 @@ export class PostgresRateLimiter implements AttemptThrottle {
 
   /** Drops buckets untouched since `before` (a full bucket carries no information). */
   async purgeBefore(before: Date): Promise<number> {
-    const result = await this.#pool.query(`DELETE FROM ${this.#s}.rate_limit_buckets WHERE updated_at < $1`, [
+    const result = await this.pool.query(`DELETE FROM ${this.s}.rate_limit_buckets WHERE updated_at < $1`, [
       before.getTime(),
     ]);
     return result.rowCount ?? 0;

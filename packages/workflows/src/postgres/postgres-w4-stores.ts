@@ -8,8 +8,8 @@ import {
   type EvidenceRecord,
   type EvidenceStore,
 } from '../w4/stores.js';
-import { migrateComponent, type PostgresComponentMigration } from './component-migrations.js';
-import { checkSchemaName } from './schema-name.js';
+import type { PostgresComponentMigration } from './component-migrations.js';
+import { PostgresComponent } from './postgres-component.js';
 
 const bindingMigrations: readonly PostgresComponentMigration[] = [
   {
@@ -38,25 +38,14 @@ interface BindingRow {
  * W4 account bindings in the PostgreSQL workflow schema:
  * `new PostgresAccountBindingStore(store.pool, { schema: store.schema })`, then `migrate()`.
  */
-export class PostgresAccountBindingStore implements AccountBindingStore {
-  readonly schema: string;
-  readonly #pool: pg.Pool;
-  readonly #s: string;
-
+export class PostgresAccountBindingStore extends PostgresComponent implements AccountBindingStore {
   constructor(pool: pg.Pool, options: { readonly schema?: string } = {}) {
-    this.#pool = pool;
-    this.schema = checkSchemaName(options.schema);
-    this.#s = `"${this.schema}"`;
-  }
-
-  /** Create or upgrade the table (idempotent; safe when several processes start at once). */
-  async migrate(): Promise<void> {
-    await migrateComponent(this.#pool, this.schema, 'w4-account-bindings', bindingMigrations);
+    super(pool, options.schema, 'w4-account-bindings', bindingMigrations);
   }
 
   async findByAccountKey(accountKey: string): Promise<AccountBinding | null> {
-    const result = await this.#pool.query<BindingRow>(
-      `SELECT * FROM ${this.#s}.w4_account_bindings WHERE account_key = $1`,
+    const result = await this.pool.query<BindingRow>(
+      `SELECT * FROM ${this.s}.w4_account_bindings WHERE account_key = $1`,
       [accountKey],
     );
     const row = result.rows[0];
@@ -67,8 +56,8 @@ export class PostgresAccountBindingStore implements AccountBindingStore {
     const b = accountBindingSchema.parse(binding);
     // A concurrent first login with the same card waits on the unique key, inserts nothing, and then (a new
     // statement, a new snapshot) reads the winner's committed row.
-    const inserted = await this.#pool.query(
-      `INSERT INTO ${this.#s}.w4_account_bindings (account_key, customer_id, auth_serial, bound_at)
+    const inserted = await this.pool.query(
+      `INSERT INTO ${this.s}.w4_account_bindings (account_key, customer_id, auth_serial, bound_at)
        VALUES ($1, $2, $3, $4) ON CONFLICT (account_key) DO NOTHING`,
       [b.accountKey, b.customerId, b.authSerial, b.boundAt],
     );
@@ -120,28 +109,18 @@ interface EvidenceRow {
  * W4 identity evidence in the PostgreSQL workflow schema, sealed at rest with the keyring:
  * `new PostgresEvidenceStore(store.pool, { schema: store.schema, keyring })`, then `migrate()`.
  */
-export class PostgresEvidenceStore implements EvidenceStore {
-  readonly schema: string;
-  readonly #pool: pg.Pool;
-  readonly #s: string;
+export class PostgresEvidenceStore extends PostgresComponent implements EvidenceStore {
   readonly #keyring: Keyring;
 
   constructor(pool: pg.Pool, options: { readonly schema?: string; readonly keyring: Keyring }) {
-    this.#pool = pool;
-    this.schema = checkSchemaName(options.schema);
-    this.#s = `"${this.schema}"`;
+    super(pool, options.schema, 'w4-evidence', evidenceMigrations);
     this.#keyring = options.keyring;
-  }
-
-  /** Create or upgrade the table (idempotent; safe when several processes start at once). */
-  async migrate(): Promise<void> {
-    await migrateComponent(this.#pool, this.schema, 'w4-evidence', evidenceMigrations);
   }
 
   async put(record: EvidenceRecord): Promise<void> {
     const { record: r, sealed } = await sealEvidence(this.#keyring, record);
-    await this.#pool.query(
-      `INSERT INTO ${this.#s}.w4_evidence (id, customer_id, verifier_id, verified_at, retain_until, sealed)
+    await this.pool.query(
+      `INSERT INTO ${this.s}.w4_evidence (id, customer_id, verifier_id, verified_at, retain_until, sealed)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
       [
         r.id,
@@ -155,8 +134,8 @@ export class PostgresEvidenceStore implements EvidenceStore {
   }
 
   async latestFor(customerId: string): Promise<EvidenceRecord | null> {
-    const result = await this.#pool.query<EvidenceRow>(
-      `SELECT id, customer_id, verifier_id, sealed FROM ${this.#s}.w4_evidence
+    const result = await this.pool.query<EvidenceRow>(
+      `SELECT id, customer_id, verifier_id, sealed FROM ${this.s}.w4_evidence
        WHERE customer_id = $1 ORDER BY verified_at DESC, seq DESC LIMIT 1`,
       [customerId],
     );
@@ -170,9 +149,7 @@ export class PostgresEvidenceStore implements EvidenceStore {
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    const result = await this.#pool.query(`DELETE FROM ${this.#s}.w4_evidence WHERE retain_until <= $1`, [
-      now,
-    ]);
+    const result = await this.pool.query(`DELETE FROM ${this.s}.w4_evidence WHERE retain_until <= $1`, [now]);
     return result.rowCount ?? 0;
   }
 }

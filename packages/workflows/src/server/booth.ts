@@ -78,23 +78,19 @@ function byCasePrefix(
 
 export function createBoothModule(options: BoothModuleOptions): BoothModule {
   const { runtime, photos, keyring, pepper, history, clock } = options;
-  const renewals = new RenewalService({
+  const serviceOptions = {
     runtime,
     photos,
     keyring,
     pepper,
     clock,
     ...(options.reviewTimeoutMs !== undefined && { reviewTimeoutMs: options.reviewTimeoutMs }),
+  };
+  const renewals = new RenewalService({
+    ...serviceOptions,
     ...(options.boothTimeoutMs !== undefined && { boothTimeoutMs: options.boothTimeoutMs }),
   });
-  const registrations = new RegistrationService({
-    runtime,
-    photos,
-    keyring,
-    pepper,
-    clock,
-    ...(options.reviewTimeoutMs !== undefined && { reviewTimeoutMs: options.reviewTimeoutMs }),
-  });
+  const registrations = new RegistrationService(serviceOptions);
   const review = new ReviewService({ runtime, photos, keyring, browserImage: toBrowserImage });
   const checks = {
     certificateCheck: options.certificateCheck,

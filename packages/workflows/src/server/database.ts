@@ -42,62 +42,66 @@ export async function openServerDatabase(
   const { keyring } = options;
   if (db.startsWith('sqlite:')) {
     const store = await SqliteWorkflowStore.open(db.slice('sqlite:'.length));
-    const history = new SqliteHistoryPhotoIndex(store.database);
-    const mailbox = new SqliteMailbox(store.database);
-    const accounts = new SqliteAccountBindingStore(store.database);
-    const evidence = new SqliteEvidenceStore(store.database, { keyring });
-    const myNumbers = new SqliteMyNumberVault(store.database, { keyring });
-    try {
-      for (const part of [history, mailbox, accounts, evidence, myNumbers]) await part.migrate();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-    return {
-      kind: 'sqlite',
-      store,
-      history,
-      mailbox,
-      accounts,
-      evidence,
-      myNumbers,
-      async rateLimiter(limit, clock) {
-        const limiter = new SqliteRateLimiter(store.database, limit, clock);
-        await limiter.migrate();
-        return limiter;
-      },
-      close: () => store.close(),
-    };
+    return finishOpening('sqlite', store, async () => ({
+      history: new SqliteHistoryPhotoIndex(store.database),
+      mailbox: new SqliteMailbox(store.database),
+      accounts: new SqliteAccountBindingStore(store.database),
+      evidence: new SqliteEvidenceStore(store.database, { keyring }),
+      myNumbers: new SqliteMyNumberVault(store.database, { keyring }),
+      rateLimiter: (limit, clock) => migrated(new SqliteRateLimiter(store.database, limit, clock)),
+    }));
   }
   const store = await PostgresWorkflowStore.connect(
     db,
     options.postgresSchema === undefined ? {} : { schema: options.postgresSchema },
   );
-  try {
+  return finishOpening('postgres', store, async () => {
     await store.migrate();
-    const history = new PostgresHistoryPhotoIndex(store.pool, { schema: store.schema });
-    const mailbox = new PostgresMailbox(store.pool, { schema: store.schema });
-    const accounts = new PostgresAccountBindingStore(store.pool, { schema: store.schema });
-    const evidence = new PostgresEvidenceStore(store.pool, { schema: store.schema, keyring });
-    const myNumbers = new PostgresMyNumberVault(store.pool, { schema: store.schema, keyring });
-    for (const part of [history, mailbox, accounts, evidence, myNumbers]) await part.migrate();
+    const shared = { schema: store.schema };
     return {
-      kind: 'postgres',
-      store,
-      history,
-      mailbox,
-      accounts,
-      evidence,
-      myNumbers,
-      async rateLimiter(limit, clock) {
-        const limiter = new PostgresRateLimiter(store.pool, limit, { schema: store.schema, clock });
-        await limiter.migrate();
-        return limiter;
-      },
-      close: () => store.close(),
+      history: new PostgresHistoryPhotoIndex(store.pool, shared),
+      mailbox: new PostgresMailbox(store.pool, shared),
+      accounts: new PostgresAccountBindingStore(store.pool, shared),
+      evidence: new PostgresEvidenceStore(store.pool, { ...shared, keyring }),
+      myNumbers: new PostgresMyNumberVault(store.pool, { ...shared, keyring }),
+      rateLimiter: (limit, clock) =>
+        migrated(new PostgresRateLimiter(store.pool, limit, { ...shared, clock })),
     };
+  });
+}
+
+interface Migratable {
+  migrate(): Promise<void>;
+}
+
+/** The stores that live beside the workflow store, each still to be migrated. */
+interface ComponentStores {
+  readonly history: HistoryPhotoIndex & Migratable;
+  readonly mailbox: Mailbox & Migratable;
+  readonly accounts: AccountBindingStore & Migratable;
+  readonly evidence: EvidenceStore & Migratable;
+  readonly myNumbers: MyNumberVault & Migratable;
+  readonly rateLimiter: ServerDatabase['rateLimiter'];
+}
+
+/** Creates and migrates the component stores; the workflow store is closed again when that fails. */
+async function finishOpening(
+  kind: ServerDatabase['kind'],
+  store: WorkflowStore,
+  create: () => Promise<ComponentStores>,
+): Promise<ServerDatabase> {
+  try {
+    const components = await create();
+    const { history, mailbox, accounts, evidence, myNumbers } = components;
+    for (const part of [history, mailbox, accounts, evidence, myNumbers]) await part.migrate();
+    return { kind, store, ...components, close: () => store.close() };
   } catch (error) {
     await store.close();
     throw error;
   }
+}
+
+async function migrated<T extends Migratable>(limiter: T): Promise<T> {
+  await limiter.migrate();
+  return limiter;
 }

@@ -1,21 +1,22 @@
 import { z } from 'zod';
 import {
   type BoothApplicationInput,
+  type BoothCaseServiceOptions,
   boothApplicationSchema,
   loadOwnCase,
   openCertificates,
   startBoothCase,
 } from '../checks/booth-application.js';
-import type { EndReason } from '../checks/booth-case.js';
 import {
   addHistoryPhotoHandler,
   checkCertificateHandler,
   compareFacesHandler,
 } from '../checks/booth-effects.js';
 import { CaseServiceError } from '../checks/errors.js';
-import { waitForVersion } from '../checks/long-poll.js';
+import { loadOrWait } from '../checks/long-poll.js';
 import type { CertificateCheckPort, FaceCheckPort } from '../checks/ports.js';
-import type { EffectHandlersFor, WorkflowRuntime } from '../engine/runtime.js';
+import { type BoothCaseView, boothCaseView } from '../checks/status-view.js';
+import type { EffectHandlersFor } from '../engine/runtime.js';
 import type { PhotoStore } from '../privacy/photo-store.js';
 import type { Keyring } from '../privacy/sealed-box.js';
 import type { HistoryPhotoIndex } from '../stores/history-photo-index.js';
@@ -31,30 +32,12 @@ export const cardAnswersRequestSchema = z.strictObject({
 export type CardAnswersRequest = z.infer<typeof cardAnswersRequestSchema>;
 
 /** What the booth sees of its case: no personal data, the update script while the card is awaited. */
-export interface W1StatusView {
-  readonly caseId: string;
-  readonly version: number;
-  readonly status: W1Status;
-  readonly final: boolean;
-  /** Why the case ended without a renewal. */
-  readonly reason?: EndReason;
-  /** A code that explains the reason (e.g. CERTIFICATE_REVOKED, or the live photo's quality failures). */
-  readonly reasonDetail?: string;
+export interface W1StatusView extends BoothCaseView<W1Status> {
   /** In `awaiting-card`: the renewal data to relay to the card (W1.8). */
   readonly updateScript?: UpdateScript;
 }
 
-export interface RenewalServiceOptions {
-  readonly runtime: WorkflowRuntime;
-  /** Encrypted store for the live and card photos. */
-  readonly photos: PhotoStore;
-  /** Seals the basic four and the certificates kept in the case. */
-  readonly keyring: Keyring;
-  /** Secret kept outside the database for `personKey`. */
-  readonly pepper: Uint8Array;
-  readonly clock?: () => Date;
-  /** How long a held case waits for a reviewer (default 7 days). */
-  readonly reviewTimeoutMs?: number;
+export interface RenewalServiceOptions extends BoothCaseServiceOptions {
   /** How long the booth has to post the card's answers after the script is ready (default 30 min). */
   readonly boothTimeoutMs?: number;
 }
@@ -104,11 +87,7 @@ export class RenewalService {
     options: { since?: number; waitMs?: number } = {},
   ): Promise<W1StatusView> {
     const load = () => loadOwnCase(this.options.runtime, renewalWorkflow.name, caseId, boothId);
-    const snapshot =
-      options.waitMs !== undefined && options.waitMs > 0
-        ? await waitForVersion(load, options.since ?? 0, options.waitMs)
-        : await load();
-    return view(snapshot);
+    return view(await loadOrWait(load, options));
   }
 
   /** W1.8: the card's answers to the update script. A retry after success answers with the current status. */
@@ -153,12 +132,7 @@ export class RenewalService {
 function view(snapshot: { caseId: string; version: number; state: unknown; final: boolean }): W1StatusView {
   const state = w1StateSchema.parse(snapshot.state);
   return {
-    caseId: snapshot.caseId,
-    version: snapshot.version,
-    status: state.status,
-    final: snapshot.final,
-    ...(state.reason !== undefined && { reason: state.reason }),
-    ...(state.reasonDetail !== undefined && { reasonDetail: state.reasonDetail }),
+    ...boothCaseView(snapshot, state),
     ...(state.status === 'awaiting-card' &&
       state.updateScript !== undefined && { updateScript: state.updateScript }),
   };

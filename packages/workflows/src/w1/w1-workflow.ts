@@ -13,7 +13,7 @@ import {
   reviewDecidedEventSchema,
   reviewTimeoutEventSchema,
 } from '../checks/booth-case.js';
-import { decideCheckStep, moved } from '../checks/check-steps.js';
+import { addHistoryPhotoEffect, decideCheckStep, moved, startCheckStep } from '../checks/check-steps.js';
 import type { Decision, WorkflowDefinition } from '../engine/workflow.js';
 import { cardAnswerSchema, updateScriptSchema } from './update-script.js';
 
@@ -111,21 +111,7 @@ export const renewalWorkflow: WorkflowDefinition<W1State, W1Event, W1Effect, W1I
   eventSchema: w1EventSchema,
   effectSchema: w1EffectSchema,
   initial(rawInput, { now, caseId }): W1Decision {
-    const input = w1InputSchema.parse(rawInput);
-    return {
-      next: {
-        ...input,
-        status: 'received',
-        appliedAt: now.toISOString(),
-        evidence: [{ at: now.toISOString(), event: 'applied', from: 'received', to: 'received' }],
-      },
-      effects: [
-        {
-          idempotencyKey: effectKey(caseId, 'check-certificate'),
-          effect: { type: 'check-certificate', certificatesSealed: input.certificatesSealed },
-        },
-      ],
-    };
+    return startCheckStep(w1InputSchema.parse(rawInput), now, caseId);
   },
   decide(state, event, { now, caseId }): W1Decision {
     const same: W1Decision = { next: state };
@@ -221,20 +207,7 @@ export const renewalWorkflow: WorkflowDefinition<W1State, W1Event, W1Effect, W1I
               detail: { activated: true, historyJoined },
             },
           ),
-          effects: historyJoined
-            ? [
-                {
-                  idempotencyKey: effectKey(caseId, 'add-history-photo'),
-                  effect: {
-                    type: 'add-history-photo',
-                    personKey: state.personKey,
-                    photoId: state.livePhotoId,
-                    kind: 'booth',
-                    capturedAt: state.capturedAt,
-                  },
-                },
-              ]
-            : [],
+          effects: historyJoined ? [addHistoryPhotoEffect(caseId, state, 'booth')] : [],
         };
       }
       case 'card-timeout':

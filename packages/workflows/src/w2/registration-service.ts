@@ -1,18 +1,19 @@
 import {
+  type BoothCaseServiceOptions,
   loadOwnCase,
   type RegistrationRequestInput,
   registrationRequestSchema,
   startBoothCase,
 } from '../checks/booth-application.js';
-import type { EndReason } from '../checks/booth-case.js';
 import {
   addHistoryPhotoHandler,
   checkCertificateHandler,
   compareFacesHandler,
 } from '../checks/booth-effects.js';
-import { waitForVersion } from '../checks/long-poll.js';
+import { loadOrWait } from '../checks/long-poll.js';
 import type { CertificateCheckPort, FaceCheckPort } from '../checks/ports.js';
-import type { EffectHandlersFor, WorkflowRuntime } from '../engine/runtime.js';
+import { type BoothCaseView, boothCaseView } from '../checks/status-view.js';
+import type { EffectHandlersFor } from '../engine/runtime.js';
 import type { PhotoStore } from '../privacy/photo-store.js';
 import type { Keyring } from '../privacy/sealed-box.js';
 import type { HistoryPhotoIndex } from '../stores/history-photo-index.js';
@@ -20,25 +21,9 @@ import type { AdminServerPort } from './ports.js';
 import { registrationWorkflow, type W2Effect, type W2Status, w2StateSchema } from './w2-workflow.js';
 
 /** What the booth sees of its registration: no personal data. */
-export interface W2StatusView {
-  readonly caseId: string;
-  readonly version: number;
-  readonly status: W2Status;
-  readonly final: boolean;
-  readonly reason?: EndReason;
-  readonly reasonDetail?: string;
-}
+export type W2StatusView = BoothCaseView<W2Status>;
 
-export interface RegistrationServiceOptions {
-  readonly runtime: WorkflowRuntime;
-  readonly photos: PhotoStore;
-  readonly keyring: Keyring;
-  /** Secret kept outside the database for `personKey`. */
-  readonly pepper: Uint8Array;
-  readonly clock?: () => Date;
-  /** How long a held case waits for a reviewer (default 7 days). */
-  readonly reviewTimeoutMs?: number;
-}
+export type RegistrationServiceOptions = BoothCaseServiceOptions;
 
 /** The booth-facing side of W2. The booth id is the authenticated caller, never taken from a body. */
 export class RegistrationService {
@@ -79,24 +64,12 @@ export class RegistrationService {
     options: { since?: number; waitMs?: number } = {},
   ): Promise<W2StatusView> {
     const load = () => loadOwnCase(this.options.runtime, registrationWorkflow.name, caseId, boothId);
-    const snapshot =
-      options.waitMs !== undefined && options.waitMs > 0
-        ? await waitForVersion(load, options.since ?? 0, options.waitMs)
-        : await load();
-    return view(snapshot);
+    return view(await loadOrWait(load, options));
   }
 }
 
 function view(snapshot: { caseId: string; version: number; state: unknown; final: boolean }): W2StatusView {
-  const state = w2StateSchema.parse(snapshot.state);
-  return {
-    caseId: snapshot.caseId,
-    version: snapshot.version,
-    status: state.status,
-    final: snapshot.final,
-    ...(state.reason !== undefined && { reason: state.reason }),
-    ...(state.reasonDetail !== undefined && { reasonDetail: state.reasonDetail }),
-  };
+  return boothCaseView(snapshot, w2StateSchema.parse(snapshot.state));
 }
 
 interface W2CommonPorts {

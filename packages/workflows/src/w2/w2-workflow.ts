@@ -12,7 +12,7 @@ import {
   reviewDecidedEventSchema,
   reviewTimeoutEventSchema,
 } from '../checks/booth-case.js';
-import { decideCheckStep, moved } from '../checks/check-steps.js';
+import { addHistoryPhotoEffect, decideCheckStep, moved, startCheckStep } from '../checks/check-steps.js';
 import type { Decision, WorkflowDefinition } from '../engine/workflow.js';
 import { photoIdSchema } from '../privacy/photo-store.js';
 
@@ -84,21 +84,7 @@ export const registrationWorkflow: WorkflowDefinition<W2State, W2Event, W2Effect
   eventSchema: w2EventSchema,
   effectSchema: w2EffectSchema,
   initial(rawInput, { now, caseId }): W2Decision {
-    const input = w2InputSchema.parse(rawInput);
-    return {
-      next: {
-        ...input,
-        status: 'received',
-        appliedAt: now.toISOString(),
-        evidence: [{ at: now.toISOString(), event: 'applied', from: 'received', to: 'received' }],
-      },
-      effects: [
-        {
-          idempotencyKey: effectKey(caseId, 'check-certificate'),
-          effect: { type: 'check-certificate', certificatesSealed: input.certificatesSealed },
-        },
-      ],
-    };
+    return startCheckStep(w2InputSchema.parse(rawInput), now, caseId);
   },
   decide(state, event, { now, caseId }): W2Decision {
     const checked = decideCheckStep<W2State, W2Event, W2Effect>(state, event, {
@@ -134,18 +120,7 @@ export const registrationWorkflow: WorkflowDefinition<W2State, W2Event, W2Effect
         { registrationId: event.registrationId, historyJoined: true },
         { detail: { registrationId: event.registrationId, historyJoined: true } },
       ),
-      effects: [
-        {
-          idempotencyKey: effectKey(caseId, 'add-history-photo'),
-          effect: {
-            type: 'add-history-photo',
-            personKey: state.personKey,
-            photoId: state.livePhotoId,
-            kind: 'registered',
-            capturedAt: state.capturedAt,
-          },
-        },
-      ],
+      effects: [addHistoryPhotoEffect(caseId, state, 'registered')],
     };
   },
   isFinal: (state) => W2_FINAL_STATUSES.includes(state.status),

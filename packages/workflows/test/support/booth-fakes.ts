@@ -1,4 +1,5 @@
 import { createEmbedding, decide, type FaceEmbedding } from '@mynakit/face';
+import type { BoothCaseServiceOptions } from '../../src/checks/booth-application.js';
 import type { CardHolder } from '../../src/checks/person-key.js';
 import type {
   CardCertificates,
@@ -238,6 +239,28 @@ export class BoothBed {
       await SqliteWorkflowStore.open(':memory:'),
       await Keyring.fromConfig({ current: 'k1', keys: [{ id: 'k1', key: generateKeyBase64() }] }),
     );
+  }
+
+  /** What the booth services (W1, W2) are constructed with, on this bed. */
+  serviceOptions(): BoothCaseServiceOptions {
+    return {
+      runtime: this.runtime,
+      photos: this.photos,
+      keyring: this.keyring,
+      pepper: this.pepper,
+      clock: this.clock,
+    };
+  }
+
+  /** The effect ports W1 and W2 share, on this bed's fakes. */
+  checkPorts() {
+    return {
+      certificateCheck: this.certificates,
+      faceCheck: this.faces,
+      photos: this.photos,
+      history: this.history,
+      keyring: this.keyring,
+    };
   }
 
   advance(ms: number): void {

@@ -88,25 +88,56 @@ export function certificatesOf(run: BoothRun, renewal: boolean): ReportBoothCase
     : [{ label: 'user-authentication certificate', summary: run.authBefore }];
 }
 
+/**
+ * A new card straight through one booth case: issued with the face's card photo, the booth session, `completed`
+ * and a face match expected, the case reported. The run and record for the scenario's own checks.
+ */
+async function straightThrough(
+  ctx: DemoContext,
+  face: DemoFace,
+  scenario: {
+    readonly workflow: 'W1' | 'W2';
+    readonly label: string;
+    /** Prefix of the expectation keys (`<key>.outcome`, `<key>.face`). */
+    readonly key: string;
+    readonly personaId: string;
+    /** What the outcome is of, for the timeline. */
+    readonly what: string;
+  } & Pick<ReportBoothCase, 'title' | 'story'>,
+): Promise<{ run: BoothRun; record: ReportBoothCase }> {
+  const { label, personaId, workflow } = scenario;
+  const { timeline } = ctx;
+  const virtual = await ctx.env.issueCard(personaId, { facePhoto: face.card });
+  timeline.step(label, `J-LIS issued a card to ${personaId} (photo: sample face ${face.sample})`);
+  const run = await boothSession(ctx, { workflow, label, personaId, virtual, live: face.live });
+  timeline.expect(`${scenario.key}.outcome`, label, scenario.what, 'completed', describe(run.result));
+  const record = await ctx.review.reportCase(run.result.caseId, {
+    title: scenario.title,
+    workflow,
+    persona: personaId,
+    story: scenario.story,
+    certificates: certificatesOf(run, workflow === 'W1'),
+  });
+  ctx.report.boothCases.push(record);
+  timeline.expect(`${scenario.key}.face`, label, 'face check', 'match', record.faceCheck?.outcome);
+  return { run, record };
+}
+
 /** W1 straight through: certificate valid, face matches, J-LIS renews, the booth writes the card. */
 export async function renewalStraightThrough(ctx: DemoContext, face: DemoFace): Promise<void> {
   const label = 'W1';
-  const virtual = await ctx.env.issueCard('taro', { facePhoto: face.card });
-  ctx.timeline.step(label, 'J-LIS issued a card to taro (photo: sample face 1)');
-  const run = await boothSession(ctx, { workflow: 'W1', label, personaId: 'taro', virtual, live: face.live });
-  const { timeline } = ctx;
-  timeline.expect('w1.outcome', label, 'renewal of taro', 'completed', describe(run.result));
-  const record = await ctx.review.reportCase(run.result.caseId, {
-    title: 'W1 renewal straight through',
+  const { run, record } = await straightThrough(ctx, face, {
     workflow: 'W1',
-    persona: 'taro',
+    label,
+    key: 'w1',
+    personaId: 'taro',
+    what: 'renewal of taro',
+    title: 'W1 renewal straight through',
     story:
       'taro renews at a booth. J-LIS says the certificates are valid, the live photo matches the card photo and ' +
       'there are no earlier booth photos yet, so the server mediates the renewal and the booth writes it into the card.',
-    certificates: certificatesOf(run, true),
   });
-  ctx.report.boothCases.push(record);
-  timeline.expect('w1.face', label, 'face check', 'match', record.faceCheck?.outcome);
+  const { timeline } = ctx;
   timeline.expect(
     'w1.certificate',
     label,
@@ -219,29 +250,18 @@ export async function renewalHeldThenApproved(
 /** W2: certificate valid and face match, the photo with its capture time goes to the administrative server. */
 export async function registration(ctx: DemoContext, face: DemoFace): Promise<void> {
   const label = 'W2';
-  const virtual = await ctx.env.issueCard('hanako', { facePhoto: face.card });
-  ctx.timeline.step(label, `J-LIS issued a card to hanako (photo: sample face ${face.sample})`);
-  const run = await boothSession(ctx, {
+  const { record } = await straightThrough(ctx, face, {
     workflow: 'W2',
     label,
+    key: 'w2',
     personaId: 'hanako',
-    virtual,
-    live: face.live,
-  });
-  const { timeline } = ctx;
-  timeline.expect('w2.outcome', label, 'photo registration of hanako', 'completed', describe(run.result));
-  const record = await ctx.review.reportCase(run.result.caseId, {
+    what: 'photo registration of hanako',
     title: 'W2 photo registration',
-    workflow: 'W2',
-    persona: 'hanako',
     story:
       'hanako registers a verified photo for government services. The server checks her certificate and compares the ' +
       'photo with the card photo, then sends the photo and its capture time to the administrative server.',
-    certificates: certificatesOf(run, false),
   });
-  ctx.report.boothCases.push(record);
-  timeline.expect('w2.face', label, 'face check', 'match', record.faceCheck?.outcome);
-  timeline.expect(
+  ctx.timeline.expect(
     'w2.registered',
     label,
     'registered at the administrative server',

@@ -1,3 +1,4 @@
+import type { MyNumberCard } from '@mynakit/card';
 import { RevocationChecker, sha256Hex } from '@mynakit/jpki';
 import { getPersona } from '@mynakit/testkit';
 import { ServerClient } from '@mynakit/workflows/device';
@@ -53,18 +54,12 @@ export async function ekycLoginIdentityRecheck(ctx: DemoContext): Promise<void> 
     timeline.step(label, `card of ${persona.id} inserted into "${card.reader}"`);
     const loginChallenge = await ekyc.post('/w4/login/start', {}, challengeSchema);
     await card.jpki.verifyAuthPin(persona.pins.auth);
-    const loginSignature = await card.jpki.sign('auth', unb64(loginChallenge.toBeSigned), 'SHA-256');
-    const authCertificate = await card.jpki.readCertificate('auth');
-    const login = await ekyc.post(
+    const { answer: login, certificate: authCertificate } = await answerChallenge(
+      { card, ekyc, customerId },
+      'auth',
+      loginChallenge,
       '/w4/login',
-      {
-        challengeId: loginChallenge.challengeId,
-        certificate: b64(authCertificate),
-        signature: b64(loginSignature),
-        customerId,
-      },
       loginSchema,
-      { retry: false },
     );
     timeline.step(label, 'login: auth signature, chain and OCSP verified', `serial ${login.authSerial}`);
     timeline.expect('w4.login', label, 'account bound to the auth certificate', true, login.newlyBound);
@@ -75,18 +70,12 @@ export async function ekycLoginIdentityRecheck(ctx: DemoContext): Promise<void> 
       challengeSchema,
     );
     await card.jpki.verifySignPassword(persona.pins.sign!);
-    const identitySignature = await card.jpki.sign('sign', unb64(identityChallenge.toBeSigned), 'SHA-256');
-    const signCertificate = await card.jpki.readCertificate('sign');
-    const identity = await ekyc.post(
+    const { answer: identity, certificate: signCertificate } = await answerChallenge(
+      { card, ekyc, customerId },
+      'sign',
+      identityChallenge,
       '/w4/identity',
-      {
-        challengeId: identityChallenge.challengeId,
-        certificate: b64(signCertificate),
-        signature: b64(identitySignature),
-        customerId,
-      },
       identitySchema,
-      { retry: false },
     );
     timeline.step(
       label,
@@ -153,6 +142,31 @@ export async function ekycLoginIdentityRecheck(ctx: DemoContext): Promise<void> 
     if (view) report.ocsp.push(view);
   }
   timeline.expect('w4.ocsp', label, 'OCSP status of the kept signing certificate', 'revoked', direct.status);
+}
+
+/** Signs the provider's challenge with one of the card's keys and posts the signature with that key's certificate. */
+async function answerChallenge<T>(
+  session: { readonly card: MyNumberCard; readonly ekyc: ServerClient; readonly customerId: string },
+  key: 'auth' | 'sign',
+  challenge: z.infer<typeof challengeSchema>,
+  path: string,
+  schema: z.ZodType<T>,
+): Promise<{ answer: T; certificate: Uint8Array }> {
+  const { card, ekyc, customerId } = session;
+  const signature = await card.jpki.sign(key, unb64(challenge.toBeSigned), 'SHA-256');
+  const certificate = await card.jpki.readCertificate(key);
+  const answer = await ekyc.post(
+    path,
+    {
+      challengeId: challenge.challengeId,
+      certificate: b64(certificate),
+      signature: b64(signature),
+      customerId,
+    },
+    schema,
+    { retry: false },
+  );
+  return { answer, certificate };
 }
 
 function recheckView(label: string, answer: z.infer<typeof recheckSchema>): ReportRecheck {
