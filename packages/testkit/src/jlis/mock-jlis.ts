@@ -210,7 +210,7 @@ export class MockJlis {
   latestBasicFour(signSerialHex: string, verifier: string): LatestBasicFourAnswer {
     const serial = normalizeSerialHex(signSerialHex);
     const holder = this.holderBySignSerial(serial);
-    if (!holder || !holder.consents.some((c) => c.verifier === verifier)) return { status: 'no-consent' };
+    if (!holder?.consents.some((c) => c.verifier === verifier)) return { status: 'no-consent' };
     if (holder.signSerial === serial || holder.signSerial === null) return { status: 'unchanged' };
     const { name, address, birthDate, sex } = holder.persona;
     return {
