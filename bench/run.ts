@@ -1,11 +1,13 @@
 import { benchCardSequences } from './card-apdus.js';
 import { benchFaceAccuracy, benchFaceLatency, benchFaceRss, benchFaceThroughput, FACE_DATA } from './face.js';
 import { benchCrl, benchValidation } from './jpki-validation.js';
+import { benchW1, benchW3, dbName, machine } from './workflows.js';
 
 /**
  * Runs the benchmarks and prints Markdown tables for BENCHMARKS.md. `pnpm bench` runs all; `pnpm bench card` or
  * `pnpm bench jpki` one group. The card group needs pcscd running (scripts/start-pcscd.sh). `pnpm bench face [part]`
- * runs the face group or one part of it (latency, throughput, rss, accuracy).
+ * runs the face group or one part of it (latency, throughput, rss, accuracy). `pnpm bench workflows [w3|w1]` runs the
+ * reference-server workflows (PostgreSQL from scripts/start-postgres.sh).
  */
 const only = process.argv[2];
 const part = process.argv[3];
@@ -84,6 +86,37 @@ if (!only || only === 'face') {
         );
       }
       for (const f of accuracy.failures) console.log(`\nnot analysed: ${f}`);
+    }
+  }
+}
+
+if (!only || only === 'workflows') {
+  console.log(`\n## Workflows (${machine()})`);
+  if (!part || part === 'w3') {
+    console.log('\n### W3 applications through the reference server\n');
+    console.log(
+      '| database | server processes | clients | accepted/s | application p50 / p99 ms | challenge + sign + apply p50 / p99 ms | server CPU ms per application | load generator CPU ms per application | machine busy | failed |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of await benchW3()) {
+      console.log(
+        `| ${dbName(r.db)} | ${r.processes} | ${r.clients} | ${r.perSecond} | ${r.applyP50} / ${r.applyP99} | ${r.roundP50} / ${r.roundP99} | ${r.serverCpuMs} | ${r.clientCpuMs} | ${r.machineBusy} % | ${r.failed} |`,
+      );
+    }
+  }
+  if (!part || part === 'w1') {
+    console.log('\n### W1 face decisions through the reference server (real FacePool)\n');
+    console.log(
+      '| database | server processes | FacePool size per process | booths | face checks/s | application → decision p50 / p99 ms | booth sees it p50 / p99 ms | server CPU ms per check | machine busy | outcomes |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of await benchW1()) {
+      const outcomes = Object.entries(r.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      console.log(
+        `| ${dbName(r.db)} | ${r.processes} | ${r.poolSize} | ${r.booths} | ${r.perSecond} | ${r.decisionP50} / ${r.decisionP99} | ${r.boothP50} / ${r.boothP99} | ${r.serverCpuMs} | ${r.machineBusy} % | ${outcomes} |`,
+      );
     }
   }
 }

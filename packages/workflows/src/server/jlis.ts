@@ -1,10 +1,16 @@
-import { type JpkiCertificate, RevocationChecker, TrustStore } from '@mynakit/jpki';
+import { CrlCache, type JpkiCertificate, RevocationChecker, TrustStore } from '@mynakit/jpki';
 import { loadTrustAnchor, type ServerConfig } from './config.js';
 
 export interface JlisClients {
   readonly trustStore: TrustStore;
   /** Fail closed: an undetermined status throws (the outbox retries), it never passes. */
   readonly revocation: RevocationChecker;
+  /**
+   * The same sources, but a verified OCSP answer is reused for that certificate until its nextUpdate (J-LIS: 15 min):
+   * for W3.1, where every application would otherwise cost an OCSP round trip and ≈ 10 ms of CPU (BENCHMARKS.md).
+   * Signature, chain and revocation are still checked for every application; eKYC (W4) keeps asking every time.
+   */
+  readonly applicantRevocation: RevocationChecker;
   readonly renewalUrl: string;
   readonly latestBasicFourUrl: string;
   readonly allowTestHierarchy: boolean;
@@ -27,15 +33,17 @@ export async function jlisClients(
     trustStore.roots('sign').some((anchor) => anchor.certificate.subject === issuer.subject)
       ? 'sign'
       : 'auth';
-  const revocation = new RevocationChecker({
+  const sources = {
     trustStore,
     ocsp: { url: jlis.ocspUrl ?? `${base}ocsp` },
-    crl: { url: (issuer) => crlUrls[typeOf(issuer)] },
+    // One CRL cache for both checkers: a CRL can be tens of MB.
+    crl: { cache: new CrlCache({ url: (issuer) => crlUrls[typeOf(issuer)] }, { clock }) },
     clock,
-  });
+  };
   return {
     trustStore,
-    revocation,
+    revocation: new RevocationChecker(sources),
+    applicantRevocation: new RevocationChecker({ ...sources, cacheOcspAnswers: true }),
     renewalUrl: base,
     latestBasicFourUrl: `${base}latest-basic-four`,
     allowTestHierarchy: jlis.allowTestHierarchy,

@@ -194,7 +194,7 @@ export async function createReferenceServer(
     if (w3Enabled) {
       const verifier = new EkycVerifier({
         trustStore: jlis.trustStore,
-        revocation: jlis.revocation,
+        revocation: jlis.applicantRevocation,
         allowTestHierarchy: jlis.allowTestHierarchy,
         challenges: new MailboxChallengeStore(database.mailbox, 'w3', clock),
         clock,
