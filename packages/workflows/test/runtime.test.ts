@@ -149,6 +149,45 @@ describe('WorkflowRuntime', () => {
     expect(await eventTypes('o1')).toHaveLength(4);
   });
 
+  it('runs effects of different cases side by side with `concurrency`, one at a time without', async () => {
+    const rt = runtime();
+    for (const id of ['c1', 'c2', 'c3']) await rt.start(orderWorkflow, id, { amount: 100 });
+    let inFlight = 0;
+    let most = 0;
+    let release: () => void = () => undefined;
+    const allStarted = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handlers: EffectHandlers = {
+      charge: async (_effect, { caseId }) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        if (most === 3) release();
+        // Each charge waits until all three are in flight: run one at a time, this would never finish.
+        await Promise.race([allStarted, new Promise((resolve) => setTimeout(resolve, 2000))]);
+        inFlight--;
+        return { event: { type: 'payment-succeeded', receipt: `r-${caseId}` } };
+      },
+    };
+    const report = await rt.runOutboxOnce(handlers, { concurrency: 3 });
+    expect(report).toEqual({ claimed: 3, completed: 3, failed: [] });
+    expect(most).toBe(3);
+
+    // The default keeps one effect in flight.
+    for (const id of ['c4', 'c5']) await rt.start(orderWorkflow, id, { amount: 100 });
+    most = 0;
+    const serial = await rt.runOutboxOnce({
+      charge: async () => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+      },
+    });
+    expect(serial.completed).toBe(2);
+    expect(most).toBe(1);
+  });
+
   it('retries a failing handler with backoff, with the same idempotency key', async () => {
     const remote = new FakeRemote();
     const seen: { key: string; attempt: number }[] = [];

@@ -1,6 +1,13 @@
 import type { z } from 'zod';
 import { WorkflowError } from './errors.js';
-import type { CaseListQuery, CaseRecord, CaseSummary, StepCommit, WorkflowStore } from './store.js';
+import type {
+  CaseListQuery,
+  CaseRecord,
+  CaseSummary,
+  OutboxItem,
+  StepCommit,
+  WorkflowStore,
+} from './store.js';
 import type { DecideContext, Decision, WorkflowDefinition } from './workflow.js';
 
 /**
@@ -187,7 +194,10 @@ export class WorkflowRuntime {
    * the item is completed; a handler that throws gives the item back with a growing delay. A worker that dies
    * mid-effect leaves its lease to expire, and the next worker re-runs the effect with the same idempotency key.
    */
-  async runOutboxOnce(handlers: EffectHandlers, options: { limit?: number } = {}): Promise<OutboxRunReport> {
+  async runOutboxOnce(
+    handlers: EffectHandlers,
+    options: { limit?: number; concurrency?: number } = {},
+  ): Promise<OutboxRunReport> {
     const items = await this.store.claimOutbox(
       this.workerId,
       options.limit ?? 10,
@@ -196,7 +206,7 @@ export class WorkflowRuntime {
     );
     let completed = 0;
     const failed: WorkFailure[] = [];
-    for (const item of items) {
+    const runItem = async (item: OutboxItem) => {
       try {
         const type = (item.effect as { type?: unknown } | null)?.type;
         const handler = typeof type === 'string' ? handlers[type] : undefined;
@@ -216,7 +226,20 @@ export class WorkflowRuntime {
         const retryAt = new Date(this.clock().getTime() + this.retryDelayMs(item.attempts));
         await this.store.failOutbox(item.id, this.workerId, message, retryAt);
       }
-    }
+    };
+    // One case's effects run in claim order; different cases run side by side (up to `concurrency`), so a slow
+    // effect (a face check in a worker pool, a remote call) does not hold up the others.
+    const byCase = new Map<string, OutboxItem[]>();
+    for (const item of items) byCase.set(item.caseId, [...(byCase.get(item.caseId) ?? []), item]);
+    const queues = [...byCase.values()];
+    const lanes = Math.max(1, Math.min(options.concurrency ?? 1, queues.length));
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        for (let queue = queues.shift(); queue !== undefined; queue = queues.shift()) {
+          for (const item of queue) await runItem(item);
+        }
+      }),
+    );
     return { claimed: items.length, completed, failed };
   }
 

@@ -139,8 +139,10 @@ export const serverConfigSchema = z.strictObject({
     .strictObject({
       intervalMs: z.number().int().positive().default(50),
       leaseMs: z.number().int().positive().default(30_000),
+      /** Effects of different cases run side by side (face checks fill the pool, remote calls overlap). */
+      concurrency: z.number().int().min(1).max(64).default(4),
     })
-    .default({ intervalMs: 50, leaseMs: 30_000 }),
+    .default({ intervalMs: 50, leaseMs: 30_000, concurrency: 4 }),
   log: z
     .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error']).default('info') })
     .default({ level: 'info' }),

@@ -251,6 +251,7 @@ export async function createReferenceServer(
       runtime,
       handlers: handlers as EffectHandlers,
       intervalMs: config.worker.intervalMs,
+      concurrency: config.worker.concurrency,
       onError: (message, fields) => logger.warn(message, fields),
     });
 

@@ -5,6 +5,8 @@ export interface WorkerLoopOptions {
   readonly handlers: EffectHandlers;
   /** Pause between polls when there was nothing to do. */
   readonly intervalMs: number;
+  /** Effects of different cases run at once (default 1). */
+  readonly concurrency?: number;
   /** Failures of single effects/timers (already retried by the runtime) and of whole polls (store down). */
   readonly onError: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -47,7 +49,11 @@ export class WorkerLoop {
       this.poked = false;
       let busy = false;
       try {
-        const outbox = await this.options.runtime.runOutboxOnce(this.options.handlers);
+        const concurrency = this.options.concurrency ?? 1;
+        const outbox = await this.options.runtime.runOutboxOnce(this.options.handlers, {
+          concurrency,
+          limit: Math.max(10, concurrency * 4),
+        });
         for (const failure of outbox.failed)
           this.options.onError('effect failed (will retry)', { ...failure });
         const timers = await this.options.runtime.runTimersOnce();
