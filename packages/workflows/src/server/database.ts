@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import type { WorkflowStore } from '../engine/store.js';
 import { PostgresHistoryPhotoIndex } from '../postgres/postgres-history-photo-index.js';
 import { PostgresMailbox } from '../postgres/postgres-mailbox.js';
@@ -24,6 +25,11 @@ export interface ServerDatabase {
   readonly store: WorkflowStore;
   readonly history: HistoryPhotoIndex;
   readonly mailbox: Mailbox;
+  /**
+   * W3/W4 sign-in challenges: the mailbox's table, on SQLite through a second connection that does not fsync
+   * (see `openChallengeConnection`).
+   */
+  readonly challenges: Mailbox;
   /** W4 account bindings and (sealed) identity evidence. */
   readonly accounts: AccountBindingStore;
   readonly evidence: EvidenceStore;
@@ -41,8 +47,14 @@ export async function openServerDatabase(
 ): Promise<ServerDatabase> {
   const { keyring } = options;
   if (db.startsWith('sqlite:')) {
-    const store = await SqliteWorkflowStore.open(db.slice('sqlite:'.length));
+    const file = db.slice('sqlite:'.length);
+    const store = await SqliteWorkflowStore.open(file);
     return finishOpening('sqlite', store, async () => ({
+      challenges: () => {
+        if (file === ':memory:') return { mailbox: new SqliteMailbox(store.database) };
+        const connection = openChallengeConnection(file);
+        return { mailbox: new SqliteMailbox(connection), close: () => connection.close() };
+      },
       history: new SqliteHistoryPhotoIndex(store.database),
       mailbox: new SqliteMailbox(store.database),
       accounts: new SqliteAccountBindingStore(store.database),
@@ -59,6 +71,7 @@ export async function openServerDatabase(
     await store.migrate();
     const shared = { schema: store.schema };
     return {
+      challenges: () => ({ mailbox: new PostgresMailbox(store.pool, shared) }),
       history: new PostgresHistoryPhotoIndex(store.pool, shared),
       mailbox: new PostgresMailbox(store.pool, shared),
       accounts: new PostgresAccountBindingStore(store.pool, shared),
@@ -76,6 +89,8 @@ interface Migratable {
 
 /** The stores that live beside the workflow store, each still to be migrated. */
 interface ComponentStores {
+  /** Made once the mailbox table exists. */
+  readonly challenges: () => { mailbox: Mailbox; close?: () => void };
   readonly history: HistoryPhotoIndex & Migratable;
   readonly mailbox: Mailbox & Migratable;
   readonly accounts: AccountBindingStore & Migratable;
@@ -91,14 +106,39 @@ async function finishOpening(
   create: () => Promise<ComponentStores>,
 ): Promise<ServerDatabase> {
   try {
-    const components = await create();
+    const { challenges: openChallenges, ...components } = await create();
     const { history, mailbox, accounts, evidence, myNumbers } = components;
     for (const part of [history, mailbox, accounts, evidence, myNumbers]) await part.migrate();
-    return { kind, store, ...components, close: () => store.close() };
+    const challenges = openChallenges();
+    return {
+      kind,
+      store,
+      ...components,
+      challenges: challenges.mailbox,
+      close: async () => {
+        challenges.close?.();
+        await store.close();
+      },
+    };
   } catch (error) {
     await store.close();
     throw error;
   }
+}
+
+/**
+ * A second connection to the SQLite file for sign-in challenges, with `synchronous = NORMAL`: a challenge lives for
+ * minutes and is single use, so it need not wait for an fsync of its own (two of the three fsyncs of a W3
+ * application). In WAL mode the next fully synced commit — the application's case — syncs the WAL up to it, so a
+ * redeemed challenge is durable whenever the application it opened is; a power cut before that can only forget an
+ * unanswered challenge (the phone asks again).
+ */
+function openChallengeConnection(file: string): Database.Database {
+  const connection = new Database(file);
+  connection.pragma('busy_timeout = 5000');
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  return connection;
 }
 
 async function migrated<T extends Migratable>(limiter: T): Promise<T> {

@@ -196,7 +196,7 @@ export async function createReferenceServer(
         trustStore: jlis.trustStore,
         revocation: jlis.applicantRevocation,
         allowTestHierarchy: jlis.allowTestHierarchy,
-        challenges: new MailboxChallengeStore(database.mailbox, 'w3', clock),
+        challenges: new MailboxChallengeStore(database.challenges, 'w3', clock),
         clock,
       });
       const service = new IssuanceService({
@@ -229,7 +229,7 @@ export async function createReferenceServer(
           trustStore: jlis.trustStore,
           revocation: jlis.revocation,
           allowTestHierarchy: jlis.allowTestHierarchy,
-          challenges: new MailboxChallengeStore(database.mailbox, 'w4', clock),
+          challenges: new MailboxChallengeStore(database.challenges, 'w4', clock),
           clock,
         }),
         accounts: database.accounts,
