@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Mailbox, MailboxMessage } from '../stores/mailbox.js';
 import { pageLimit } from '../stores/page-limit.js';
 import { migrateComponent, type SqliteComponentMigration, toJson } from './component-migrations.js';
+import { statement } from './statements.js';
 
 const migrations: readonly SqliteComponentMigration[] = [
   {
@@ -45,44 +46,42 @@ export class SqliteMailbox implements Mailbox {
   }
 
   async put(recipient: string, key: string, payload: unknown, now: Date): Promise<boolean> {
-    const inserted = this.db
-      .prepare(
-        `INSERT INTO mailbox (recipient, key, payload, created_at) VALUES (?, ?, ?, ?)
+    const inserted = statement(
+      this.db,
+      `INSERT INTO mailbox (recipient, key, payload, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (recipient, key) DO NOTHING`,
-      )
-      .run(recipient, key, toJson(payload), now.getTime());
+    ).run(recipient, key, toJson(payload), now.getTime());
     return inserted.changes === 1;
   }
 
   async list(recipient: string, options: { after?: number; limit?: number } = {}): Promise<MailboxMessage[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT seq, recipient, key, payload, created_at FROM mailbox
+    const rows = statement(
+      this.db,
+      `SELECT seq, recipient, key, payload, created_at FROM mailbox
          WHERE recipient = ? AND acked = 0 AND seq > ? ORDER BY seq LIMIT ?`,
-      )
-      .all(recipient, options.after ?? 0, pageLimit(options.limit, 100)) as MessageRow[];
+    ).all(recipient, options.after ?? 0, pageLimit(options.limit, 100)) as MessageRow[];
     return rows.map(toMessage);
   }
 
   async get(recipient: string, key: string): Promise<MailboxMessage | null> {
-    const row = this.db
-      .prepare(
-        'SELECT seq, recipient, key, payload, created_at FROM mailbox WHERE recipient = ? AND key = ? AND acked = 0',
-      )
-      .get(recipient, key) as MessageRow | undefined;
+    const row = statement(
+      this.db,
+      'SELECT seq, recipient, key, payload, created_at FROM mailbox WHERE recipient = ? AND key = ? AND acked = 0',
+    ).get(recipient, key) as MessageRow | undefined;
     return row === undefined ? null : toMessage(row);
   }
 
   async ack(recipient: string, key: string): Promise<boolean> {
     return (
-      this.db
-        .prepare('UPDATE mailbox SET acked = 1 WHERE recipient = ? AND key = ? AND acked = 0')
-        .run(recipient, key).changes === 1
+      statement(this.db, 'UPDATE mailbox SET acked = 1 WHERE recipient = ? AND key = ? AND acked = 0').run(
+        recipient,
+        key,
+      ).changes === 1
     );
   }
 
   async purgeBefore(before: Date): Promise<number> {
-    return this.db.prepare('DELETE FROM mailbox WHERE created_at < ?').run(before.getTime()).changes;
+    return statement(this.db, 'DELETE FROM mailbox WHERE created_at < ?').run(before.getTime()).changes;
   }
 }
 

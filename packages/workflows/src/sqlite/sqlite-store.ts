@@ -12,6 +12,7 @@ import {
   type StepCommit,
   type WorkflowStore,
 } from '../engine/store.js';
+import { statement } from './statements.js';
 
 /** Numbered, append-only: a released migration is never edited, a change is a new entry. */
 const migrations: readonly { readonly version: number; readonly name: string; readonly sql: string }[] = [
@@ -148,13 +149,13 @@ export class SqliteWorkflowStore implements WorkflowStore {
     this.db
       .transaction(() => {
         const applied = new Set(
-          this.db
-            .prepare('SELECT version FROM schema_migrations')
+          statement(this.db, 'SELECT version FROM schema_migrations')
             .pluck()
             .all()
             .map((v) => Number(v)),
         );
-        const record = this.db.prepare(
+        const record = statement(
+          this.db,
           'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
         );
         for (const migration of migrations) {
@@ -172,21 +173,20 @@ export class SqliteWorkflowStore implements WorkflowStore {
   ): Promise<boolean> {
     return this.db
       .transaction(() => {
-        const inserted = this.db
-          .prepare(
-            `INSERT INTO cases (case_id, workflow, workflow_version, version, state, label, final, created_at, updated_at)
+        const inserted = statement(
+          this.db,
+          `INSERT INTO cases (case_id, workflow, workflow_version, version, state, label, final, created_at, updated_at)
              VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (case_id) DO NOTHING`,
-          )
-          .run(
-            record.caseId,
-            record.workflow,
-            record.workflowVersion,
-            json(first.state),
-            first.label,
-            first.final ? 1 : 0,
-            first.at.getTime(),
-            first.at.getTime(),
-          );
+        ).run(
+          record.caseId,
+          record.workflow,
+          record.workflowVersion,
+          json(first.state),
+          first.label,
+          first.final ? 1 : 0,
+          first.at.getTime(),
+          first.at.getTime(),
+        );
         if (inserted.changes === 0) return false;
         this.applyStep(record.caseId, 1, first);
         return true;
@@ -195,7 +195,9 @@ export class SqliteWorkflowStore implements WorkflowStore {
   }
 
   async loadCase(caseId: string): Promise<CaseRecord | null> {
-    const row = this.db.prepare('SELECT * FROM cases WHERE case_id = ?').get(caseId) as CaseRow | undefined;
+    const row = statement(this.db, 'SELECT * FROM cases WHERE case_id = ?').get(caseId) as
+      | CaseRow
+      | undefined;
     if (row === undefined) return null;
     return {
       caseId: row.case_id,
@@ -214,19 +216,18 @@ export class SqliteWorkflowStore implements WorkflowStore {
     return this.db
       .transaction((): CommitResult => {
         const version = step.expectedVersion + 1;
-        const updated = this.db
-          .prepare(
-            'UPDATE cases SET version = ?, state = ?, label = ?, final = ?, updated_at = ? WHERE case_id = ? AND version = ?',
-          )
-          .run(
-            version,
-            json(step.state),
-            step.label,
-            step.final ? 1 : 0,
-            step.at.getTime(),
-            step.caseId,
-            step.expectedVersion,
-          );
+        const updated = statement(
+          this.db,
+          'UPDATE cases SET version = ?, state = ?, label = ?, final = ?, updated_at = ? WHERE case_id = ? AND version = ?',
+        ).run(
+          version,
+          json(step.state),
+          step.label,
+          step.final ? 1 : 0,
+          step.at.getTime(),
+          step.caseId,
+          step.expectedVersion,
+        );
         if (updated.changes === 0) return { ok: false, conflict: true };
         this.applyStep(step.caseId, version, step);
         return { ok: true, version };
@@ -247,19 +248,24 @@ export class SqliteWorkflowStore implements WorkflowStore {
     },
   ): void {
     const now = step.at.getTime();
-    this.db
-      .prepare('INSERT INTO events (case_id, seq, event, at) VALUES (?, ?, ?, ?)')
-      .run(caseId, seq, json(step.event), now);
-    const addEffect = this.db.prepare(
+    statement(this.db, 'INSERT INTO events (case_id, seq, event, at) VALUES (?, ?, ?, ?)').run(
+      caseId,
+      seq,
+      json(step.event),
+      now,
+    );
+    const addEffect = statement(
+      this.db,
       `INSERT INTO outbox (case_id, idempotency_key, effect, available_at, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (case_id, idempotency_key) DO NOTHING`,
     );
     for (const effect of step.effects)
       addEffect.run(caseId, effect.idempotencyKey, json(effect.effect), now, now);
-    const cancel = this.db.prepare('DELETE FROM timers WHERE case_id = ? AND key = ?');
+    const cancel = statement(this.db, 'DELETE FROM timers WHERE case_id = ? AND key = ?');
     for (const key of step.cancelTimers) cancel.run(caseId, key);
     // Moving a timer also drops its lease, so a worker that fired the old one cannot complete (delete) the new one.
-    const upsert = this.db.prepare(
+    const upsert = statement(
+      this.db,
       `INSERT INTO timers (case_id, key, due_at, event, lease_owner, lease_until) VALUES (?, ?, ?, ?, NULL, NULL)
        ON CONFLICT (case_id, key) DO UPDATE SET due_at = excluded.due_at, event = excluded.event, lease_owner = NULL, lease_until = NULL`,
     );
@@ -287,13 +293,12 @@ export class SqliteWorkflowStore implements WorkflowStore {
       where.push('(updated_at, case_id) < (?, ?)');
       params.push(query.before.updatedAt.getTime(), query.before.caseId);
     }
-    const rows = this.db
-      .prepare(
-        `SELECT case_id, workflow, label, final, version, updated_at FROM cases
+    const rows = statement(
+      this.db,
+      `SELECT case_id, workflow, label, final, version, updated_at FROM cases
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY updated_at DESC, case_id DESC LIMIT ?`,
-      )
-      .all(...params, limit) as Pick<
+    ).all(...params, limit) as Pick<
       CaseRow,
       'case_id' | 'workflow' | 'label' | 'final' | 'version' | 'updated_at'
     >[];
@@ -308,9 +313,9 @@ export class SqliteWorkflowStore implements WorkflowStore {
   }
 
   async events(caseId: string): Promise<{ seq: number; event: unknown; at: Date }[]> {
-    const rows = this.db
-      .prepare('SELECT seq, event, at FROM events WHERE case_id = ? ORDER BY seq')
-      .all(caseId) as {
+    const rows = statement(this.db, 'SELECT seq, event, at FROM events WHERE case_id = ? ORDER BY seq').all(
+      caseId,
+    ) as {
       seq: number;
       event: string;
       at: number;
@@ -320,17 +325,16 @@ export class SqliteWorkflowStore implements WorkflowStore {
 
   async claimOutbox(worker: string, limit: number, leaseMs: number, now: Date): Promise<OutboxItem[]> {
     const at = now.getTime();
-    const rows = this.db
-      .prepare(
-        `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+    const rows = statement(
+      this.db,
+      `UPDATE outbox SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
          WHERE id IN (
            SELECT id FROM outbox
            WHERE status = 'pending' AND available_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
            ORDER BY id LIMIT ?
          )
          RETURNING id, case_id, idempotency_key, effect, attempts`,
-      )
-      .all(worker, at + leaseMs, at, at, limit) as {
+    ).all(worker, at + leaseMs, at, at, limit) as {
       id: number;
       case_id: string;
       idempotency_key: string;
@@ -350,36 +354,33 @@ export class SqliteWorkflowStore implements WorkflowStore {
 
   /** Silently ignored unless `worker` holds the lease: a worker that lost its lease must not overwrite the new holder. */
   async completeOutbox(id: string, worker: string, result: unknown, now: Date): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE outbox SET status = 'done', result = ?, completed_at = ?, lease_owner = NULL, lease_until = NULL
+    statement(
+      this.db,
+      `UPDATE outbox SET status = 'done', result = ?, completed_at = ?, lease_owner = NULL, lease_until = NULL
          WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
-      )
-      .run(json(result), now.getTime(), Number(id), worker);
+    ).run(json(result), now.getTime(), Number(id), worker);
   }
 
   async failOutbox(id: string, worker: string, error: string, retryAt: Date): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE outbox SET available_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL
+    statement(
+      this.db,
+      `UPDATE outbox SET available_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL
          WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
-      )
-      .run(retryAt.getTime(), error, Number(id), worker);
+    ).run(retryAt.getTime(), error, Number(id), worker);
   }
 
   async claimDueTimers(worker: string, limit: number, leaseMs: number, now: Date): Promise<DueTimer[]> {
     const at = now.getTime();
-    const rows = this.db
-      .prepare(
-        `UPDATE timers SET lease_owner = ?, lease_until = ?
+    const rows = statement(
+      this.db,
+      `UPDATE timers SET lease_owner = ?, lease_until = ?
          WHERE (case_id, key) IN (
            SELECT case_id, key FROM timers
            WHERE due_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
            ORDER BY due_at, case_id, key LIMIT ?
          )
          RETURNING case_id, key, event, due_at`,
-      )
-      .all(worker, at + leaseMs, at, at, limit) as {
+    ).all(worker, at + leaseMs, at, at, limit) as {
       case_id: string;
       key: string;
       event: string;
@@ -396,14 +397,16 @@ export class SqliteWorkflowStore implements WorkflowStore {
   }
 
   async completeTimer(caseId: string, key: string, worker: string): Promise<void> {
-    this.db
-      .prepare('DELETE FROM timers WHERE case_id = ? AND key = ? AND lease_owner = ?')
-      .run(caseId, key, worker);
+    statement(this.db, 'DELETE FROM timers WHERE case_id = ? AND key = ? AND lease_owner = ?').run(
+      caseId,
+      key,
+      worker,
+    );
   }
 
   async purgeFinalCases(before: Date): Promise<number> {
     // Events, outbox rows and timers go with the case (ON DELETE CASCADE).
-    return this.db.prepare('DELETE FROM cases WHERE final = 1 AND updated_at < ?').run(before.getTime())
+    return statement(this.db, 'DELETE FROM cases WHERE final = 1 AND updated_at < ?').run(before.getTime())
       .changes;
   }
 
