@@ -76,7 +76,7 @@ function parsing<T>(step: () => T): T {
 /** OCTET STRING content, primitive or (BER) constructed from segments. */
 function octets(node: Node | undefined, what: string): Uint8Array {
   if (!isUniversal(node, tag.OCTET_STRING)) throw cmsError(`malformed CMS ${what}`, { field: what });
-  if (!node?.idBlock.isConstructed) return primitiveBytes(node, what);
+  if (!node?.constructed) return primitiveBytes(node, what);
   const parts = children(node, what).map((part) => octets(part, what));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
