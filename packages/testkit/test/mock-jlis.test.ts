@@ -33,6 +33,20 @@ describe('MockJlis', () => {
     expect(jlis.holder('sakura').signSerial).toBeNull();
   });
 
+  it('a reissue within the second of the last issuance gets a new signing serial, not the revoked one', async () => {
+    const jlis = await MockJlis.create();
+    const at = new Date('2026-11-01T02:00:00.250Z');
+    await jlis.issueCard('taro', { now: at });
+    const first = jlis.holder('taro').signSerial;
+    jlis.revoke('sign', first!, 'superseded');
+    // Same second, later millisecond: the CN's timestamp (seconds) would repeat the first serial.
+    const reissued = await jlis.issueCard('taro', { now: new Date('2026-11-01T02:00:00.750Z') });
+    const second = jlis.holder('taro').signSerial;
+    expect(second).not.toBe(first);
+    // The card carries the certificate J-LIS recorded.
+    expect(new X509Certificate(reissued.certificates.sign!).serialNumber.toLowerCase()).toContain(second);
+  });
+
   it('a change of the basic four revokes only the signing certificate and links old to new', async () => {
     const jlis = await MockJlis.create();
     await jlis.issueCard('taro');

@@ -117,9 +117,19 @@ export class MockJlis {
     options: Omit<CreateVirtualCardOptions, 'persona' | 'ca'> = {},
   ): Promise<VirtualMyNumberCard> {
     const p = typeof persona === 'string' ? getPersona(persona) : personaSchema.parse(persona);
-    const card = await createVirtualCard({ ...options, persona: p, ca: this.cas });
     const existing = this.holders.get(p.id);
-    const serials = this.serialsOnCard(card);
+    let card = await createVirtualCard({ ...options, persona: p, ca: this.cas });
+    let serials = this.serialsOnCard(card);
+    // A signing certificate's CN, and so its serial, carries the issuance time to the second: a reissue within the
+    // second of the holder's last issuance (a renewal, say) would repeat that serial. J-LIS's next CN is a second on.
+    for (
+      let at = options.now;
+      at !== undefined && existing && this.signSerialKnown(existing, serials.sign);
+    ) {
+      at = new Date(at.getTime() + 1000);
+      card = await createVirtualCard({ ...options, now: at, persona: p, ca: this.cas });
+      serials = this.serialsOnCard(card);
+    }
     this.holders.set(p.id, {
       persona: existing?.persona ?? p,
       authSerial: serials.auth,
@@ -341,6 +351,14 @@ export class MockJlis {
         return holder;
     }
     return undefined;
+  }
+
+  private signSerialKnown(holder: HolderRecord, serial: string | null): boolean {
+    if (serial === null) return false;
+    return (
+      holder.signSerial === serial ||
+      holder.signHistory.some((h) => h.oldSerial === serial || h.newSerial === serial)
+    );
   }
 
   private serialsOnCard(card: VirtualMyNumberCard): { auth: string; sign: string | null } {
